@@ -1,0 +1,56 @@
+"""A directory's compiled profile cache: `.compiled-profiles.json` beside the profile files.
+
+It holds the validated documents with the SHA-256 of each source file, so loading needs only hashing and
+`json`, not a YAML parser. It is trusted exactly as much as the directory it sits in (written by whoever owns
+the profile files: the package build for the bundled set, the administrator for `profiles.d/`), and it is
+ignored the moment any file's content, or the set of files, differs from what it recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+CACHE_NAME = ".compiled-profiles.json"
+_FORMAT = 1
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_if_current(directory: Path, files: list[Path]) -> list[tuple[str, dict[str, Any]]] | None:
+    """The cached documents when the cache matches `files` exactly, else None (the caller parses)."""
+    cache = directory / CACHE_NAME
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        entries = data["files"]
+        if data.get("format") != _FORMAT or [e["name"] for e in entries] != [p.name for p in files]:
+            return None
+        for entry, path in zip(entries, files):
+            if entry["sha256"] != _digest(path):
+                return None
+        return [(str(directory / e["name"]), e["document"]) for e in entries]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write(directory: Path) -> Path:
+    """Parse and validate every profile file of `directory` and write its cache (raises ProfileError)."""
+    from .loader import parse_file, profile_files
+
+    files = profile_files(directory)
+    entries = [{"name": p.name, "sha256": _digest(p), "document": parse_file(p)} for p in files]
+    cache = directory / CACHE_NAME
+    tmp = cache.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"format": _FORMAT, "files": entries}, indent=1, sort_keys=True) + "\n")
+    tmp.replace(cache)
+    return cache
+
+
+if __name__ == "__main__":  # regenerate the bundled cache: python -m claude_enterprise.profiles.compiled
+    from ..paths import bundled_policies_dir
+
+    print(write(bundled_policies_dir() / "profiles"))

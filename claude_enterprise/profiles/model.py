@@ -1,0 +1,122 @@
+"""The security profile: what a session may do, as plain immutable data.
+
+Standard library only: the hook and the exec gate use it on every tool call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SHELL_MODES = ("none", "allowlist", "denylist")
+FILE_WRITE_LEVELS = ("none", "project", "any")
+NETWORK_LEVELS = ("deny", "restricted", "allow")
+EXEC_MODES = ("off", "monitor", "enforce")
+PERMISSION_MODES = ("plan", "default", "acceptEdits")
+
+
+@dataclass(frozen=True)
+class ShellRules:
+    """How shell commands are judged: `none` denies every command, `allowlist` denies all but `allow`,
+    `denylist` allows all but `deny`. `deny` always wins over `allow`."""
+
+    mode: str
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    block_destructive: bool = True
+
+
+@dataclass(frozen=True)
+class ExecRules:
+    """Programs that must never run anywhere in Claude Code's process tree, and whether the guard only
+    reports them (`monitor`) or also stops them (`enforce`)."""
+
+    mode: str = "off"
+    deny: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    rank: int  # plan-only 0 < restricted 1 < standard 2 < elevated 3; wider is higher
+    env: Mapping[str, str]  # the guide's documented variables, exported verbatim
+    max_output_tokens: int
+    models: tuple[str, ...]  # allowed model ids or aliases; empty means no restriction
+    permission_mode: str
+    file_write: str
+    network_access: str
+    allowed_domains: tuple[str, ...]
+    shell: ShellRules
+    exec: ExecRules
+    extends: str | None = None
+    ancestors: tuple[str, ...] = ()  # the `extends` chain, nearest first
+    iam_policy: Mapping[str, Any] | None = None  # guide's PolicyDocument, for deploy-policies
+    source: str = ""  # the file it came from, for error messages and provenance
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def is_narrower_or_equal(self, ceiling: Profile) -> bool:
+        """May a user ask for `self` when `ceiling` is the most they are granted?
+
+        Ranks order the built-in profiles. A custom profile shares its base's rank, so an equal rank only
+        counts as narrower when `self` is the very profile or one the ceiling was built from (`extends`):
+        we cannot prove an unrelated profile of the same rank is not wider.
+        """
+        if self.name == ceiling.name or self.rank < ceiling.rank:
+            return True
+        return self.rank == ceiling.rank and self.name in ceiling.ancestors
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised form, also used by the compiled cache and `--check-policy --json`."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "rank": self.rank,
+            "env": dict(self.env),
+            "max_output_tokens": self.max_output_tokens,
+            "models": list(self.models),
+            "permission_mode": self.permission_mode,
+            "files": {"write": self.file_write},
+            "network": {"access": self.network_access, "allowed_domains": list(self.allowed_domains)},
+            "shell": {
+                "mode": self.shell.mode,
+                "allow": list(self.shell.allow),
+                "deny": list(self.shell.deny),
+                "block_destructive": self.shell.block_destructive,
+            },
+            "exec": {"mode": self.exec.mode, "deny": list(self.exec.deny)},
+            "extends": self.extends,
+            "ancestors": list(self.ancestors),
+            "iam_policy": self.iam_policy,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """Inverse of `to_dict`, for already-validated data (the compiled cache)."""
+        shell = data["shell"]
+        exec_rules = data["exec"]
+        return cls(
+            name=data["name"],
+            description=data["description"],
+            rank=data["rank"],
+            env=dict(data["env"]),
+            max_output_tokens=data["max_output_tokens"],
+            models=tuple(data["models"]),
+            permission_mode=data["permission_mode"],
+            file_write=data["files"]["write"],
+            network_access=data["network"]["access"],
+            allowed_domains=tuple(data["network"]["allowed_domains"]),
+            shell=ShellRules(
+                mode=shell["mode"],
+                allow=tuple(shell["allow"]),
+                deny=tuple(shell["deny"]),
+                block_destructive=shell["block_destructive"],
+            ),
+            exec=ExecRules(mode=exec_rules["mode"], deny=tuple(exec_rules["deny"])),
+            extends=data.get("extends"),
+            ancestors=tuple(data.get("ancestors", ())),
+            iam_policy=data.get("iam_policy"),
+            source=data.get("source", ""),
+        )
