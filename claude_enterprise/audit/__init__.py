@@ -1,0 +1,105 @@
+"""Audit trail: build, redact, chain and durably spool events; the shipper sends them to CloudWatch.
+
+    from claude_enterprise.audit import AuditContext, record
+    ctx = AuditContext(session_id=sid, profile="restricted", user={"sub": ..., "email": ...},
+                       tags={"department": ...})
+    record("tool_decision", ctx, tool_use_id=tid, decision="deny", rule_id="shell.deny.curl",
+           reason="...", command="curl ...")
+
+`record` raises `AuditWriteError` when the event cannot be written durably (disk full, spool full,
+permissions): callers on an enforcing path must then deny. The fsync, locking, rotation and torn-write
+policies are described in `claude_enterprise.audit.spool`.
+
+Standard library only at import time: the hook and the exec gate record on every tool call. The
+CloudWatch shipper (`claude_enterprise.audit.shipper`) imports boto3 and is never imported from here.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from claude_enterprise.audit.events import COMMON_FIELDS, EVENT_TYPES, RESERVED_FIELDS, SCHEMA, Draft
+from claude_enterprise.audit.redact import redact, redact_value
+from claude_enterprise.audit.spool import AuditWriteError, Spool, spool_for
+from claude_enterprise.audit.status import SpoolStatus, compute_status
+
+__all__ = [
+    "EVENT_TYPES",
+    "SCHEMA",
+    "AuditContext",
+    "AuditWriteError",
+    "SpoolStatus",
+    "default_spool_dir",
+    "record",
+    "redact",
+    "spool_status",
+]
+
+_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@lru_cache(maxsize=1)
+def _hostname() -> str:
+    return socket.gethostname()
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who and where: attached to every event of a session so each record stands on its own."""
+
+    session_id: str | None = None
+    profile: str | None = None
+    user: Mapping[str, str] = field(default_factory=dict)  # sub, email, identity_id
+    tags: Mapping[str, str] = field(default_factory=dict)  # department, cost_center, team, ...
+    host: str = field(default_factory=_hostname)
+
+
+def default_spool_dir() -> Path:
+    from claude_enterprise.paths import state_dir
+
+    return state_dir() / "audit"
+
+
+def record(event_type: str, ctx: AuditContext | None = None, *, spool_dir: Path | None = None,
+           **fields: object) -> dict[str, Any]:
+    """Append one event to the spool durably and return it as written (with seq, hash, ...).
+
+    `fields` add to or override the common fields (`tool_use_id`, `decision`, `rule_id`, `reason`,
+    `command`, `session_id`, `profile`); the spool-owned fields (`RESERVED_FIELDS`) cannot be set.
+    Every string is redacted before anything touches the disk.
+    """
+    if not _TYPE.match(event_type):
+        raise ValueError(f"audit event type {event_type!r} must be lower_snake_case")
+    reserved = RESERVED_FIELDS.intersection(fields)
+    if reserved:
+        raise ValueError(f"audit fields {sorted(reserved)} are set by the spool, not by callers")
+    ctx = ctx or AuditContext()
+    body: dict[str, object] = dict.fromkeys(COMMON_FIELDS)
+    body.update(type=event_type, session_id=ctx.session_id, user=dict(ctx.user), tags=dict(ctx.tags),
+                profile=ctx.profile, host=ctx.host)
+    body.update(fields)
+    try:
+        clean = redact_value(body)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise AuditWriteError(f"audit event {event_type} cannot be serialised: {exc}") from exc
+    assert isinstance(clean, dict)
+    try:
+        return spool_for(spool_dir or default_spool_dir()).append(Draft(clean))
+    except (ValueError, TypeError) as exc:
+        raise AuditWriteError(f"audit event {event_type} cannot be serialised: {exc}") from exc
+
+
+def spool_status(spool_dir: Path | None = None) -> SpoolStatus:
+    """Depth (unshipped events), oldest unshipped timestamp, size, writability and fullness."""
+    return compute_status(spool_for(spool_dir or default_spool_dir()))
+
+
+def open_spool(spool_dir: Path | None = None) -> Spool:
+    """The process-wide `Spool` object (readers, the shipper, tests with custom limits)."""
+    return spool_for(spool_dir or default_spool_dir())
