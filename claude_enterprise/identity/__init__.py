@@ -1,0 +1,204 @@
+"""Who the user is, as far as a verified ID token says: token → verification → session tags.
+
+Standard library only at import time: the hook calls `load_identity` on every tool call when no
+wrapper session serves it. boto3 is imported solely inside `refresh_principal_tag_map`.
+
+Outcomes and why (threat model: a forged token must never widen; an unverifiable token must not
+give a wider profile than having no token):
+- `absent`: no token, or a token that no configured issuer could ever verify (no `issuer` in the
+  configuration). Ignoring such a token yields exactly the no-token result, which the user could get
+  anyway by deleting it, so it grants nothing; treating it as invalid instead would drop every user
+  of a deployment without identity configuration to the narrowest profile merely because the
+  Bedrock guidance left its token on disk. `source` and `warnings` still say a token was seen.
+- `valid`: signature (RS256, issuer's JWKS), `iss`, `aud`, `token_use`, time window all check out.
+  Only then are `claims`, `tags` and `groups` filled.
+- `expired`: authentic but past `exp` (beyond the skew); the resolver ignores it with a warning.
+  `claims`/`user` are kept for the message, `tags`/`groups` stay empty.
+- `invalid`: anything else, including a token that cannot be verified because the issuer's keys are
+  unreachable and uncached. The resolver answers with the narrowest profile.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from claude_enterprise.identity.jwks import DEFAULT_MAX_AGE_S, DEFAULT_TIMEOUT_S, JwksUnavailable, load_keys
+from claude_enterprise.identity.jwt import JwtError, header_kid, parse_compact, verify
+from claude_enterprise.identity.tagmap import (
+    provider_name_for_issuer,
+    read_cached_map,
+    refresh_principal_tag_map,
+)
+from claude_enterprise.identity.tags import (
+    GUIDANCE_DEFAULT_MAP,
+    derive_tags,
+    groups_from_claims,
+    user_from_claims,
+)
+from claude_enterprise.identity.tokens import find_token
+
+__all__ = [
+    "Identity",
+    "IdentitySettings",
+    "load_identity",
+    "provider_name_for_issuer",
+    "refresh_principal_tag_map",
+]
+
+IdentityStatus = Literal["absent", "valid", "expired", "invalid"]
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """The identity part of the (admin-owned) configuration."""
+
+    issuer: str | None
+    audience: str | None
+    jwks_uri: str | None = None
+    aws_profile: str = "ClaudeCode"  # names the token cache file and keyring key
+    user_attribute_mapping: Mapping[str, str] = field(default_factory=dict)  # tag key -> claim name
+    identity_pool_id: str | None = None
+    region: str | None = None
+    clock_skew_s: int = 60
+    jwks_max_age_s: float = DEFAULT_MAX_AGE_S
+    jwks_timeout_s: float = DEFAULT_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class Identity:
+    status: IdentityStatus
+    # "env CLAUDE_CODE_MONITORING_TOKEN", "file ~/.claude-code-session/X-monitoring.json" or "keyring"
+    source: str | None
+    reason: str | None  # one line: why invalid / expired / ignored
+    claims: Mapping[str, Any] = field(default_factory=dict)  # trusted only when status == "valid"
+    tags: Mapping[str, str] = field(default_factory=dict)  # empty unless valid
+    groups: tuple[str, ...] = ()
+    user: Mapping[str, str] = field(default_factory=dict)  # sub, email, name
+    tag_sources: Mapping[str, str] = field(default_factory=dict)  # tag key -> where it came from
+    keys_origin: str | None = None  # JWKS used for the signature check
+    keys_from_network: bool = False  # False: verified against the user-writable cache only
+    warnings: tuple[str, ...] = ()
+
+
+def _tag_mapping(
+    settings: IdentitySettings, state: Path, warnings: list[str]
+) -> tuple[Mapping[str, str], str]:
+    """The claim→tag map in force and where it came from.
+
+    Administrator configuration first (it is admin-owned), then the pool's cached live map, then the
+    Bedrock guidance defaults; never a merge, so one source describes the whole mapping.
+    """
+    if settings.user_attribute_mapping:
+        return settings.user_attribute_mapping, "config user_attribute_mapping"
+    if settings.identity_pool_id and settings.issuer:
+        cached = read_cached_map(state, settings.identity_pool_id)
+        expected_provider = provider_name_for_issuer(settings.issuer)
+        if cached is not None and cached.provider_name == expected_provider:
+            return cached.mapping, f"principal-tag map cache {cached.path}"
+        if cached is not None:
+            warnings.append(
+                f"cached principal-tag map is for provider {cached.provider_name!r}, "
+                f"not {expected_provider!r}; ignored"
+            )
+    return GUIDANCE_DEFAULT_MAP, "Bedrock guidance default mapping"
+
+
+def load_identity(
+    settings: IdentitySettings,
+    *,
+    now: float | None = None,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+    state: Path | None = None,
+) -> Identity:
+    """Find, verify and interpret the user's ID token. Never raises for bad input: it reports it."""
+    now = time.time() if now is None else now
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    if state is None:
+        from claude_enterprise.paths import state_dir
+
+        state = state_dir()
+
+    search = find_token(settings.aws_profile, env=env, home=home, use_keyring=settings.issuer is not None)
+    warnings = list(search.warnings)
+    found = search.found
+    if found is None:
+        return Identity("absent", None, None, warnings=tuple(warnings))
+    if not settings.issuer:
+        return Identity(
+            "absent",
+            found.source,
+            "no identity issuer configured; token ignored (cannot verify it)",
+            warnings=tuple(warnings),
+        )
+
+    def invalid(reason: str, **extra: Any) -> Identity:
+        return Identity("invalid", found.source, reason, warnings=tuple(warnings), **extra)
+
+    if not settings.audience:
+        return invalid("no identity audience configured; cannot check the token's audience")
+    try:
+        jws = parse_compact(found.token)
+        kid = header_kid(jws.header)
+    except JwtError as exc:
+        return invalid(str(exc))
+    try:
+        keyset = load_keys(
+            settings.issuer,
+            settings.jwks_uri,
+            cache_dir=state / "jwks",
+            now=now,
+            need_kid=kid,
+            max_age_s=settings.jwks_max_age_s,
+            timeout_s=settings.jwks_timeout_s,
+        )
+    except JwksUnavailable as exc:
+        return invalid(f"cannot verify token: {exc}")
+    warnings.extend(keyset.warnings)
+    provenance: dict[str, Any] = {"keys_origin": keyset.origin, "keys_from_network": keyset.from_network}
+    key = keyset.keys.get(kid)
+    if key is None:
+        return invalid(f"token signed with unknown key {kid!r} (not in the issuer's JWKS)", **provenance)
+
+    outcome = verify(
+        jws, key, issuer=settings.issuer, audience=settings.audience, now=now, skew_s=settings.clock_skew_s
+    )
+    if outcome.status == "invalid":
+        return invalid(outcome.reason or "token rejected", **provenance)
+    if outcome.status == "expired":
+        return Identity(
+            "expired",
+            found.source,
+            outcome.reason,
+            claims=outcome.claims,
+            user=user_from_claims(outcome.claims),
+            warnings=tuple(warnings),
+            **provenance,
+        )
+
+    mapping, mapping_source = _tag_mapping(settings, state, warnings)
+    derived = derive_tags(
+        outcome.claims,
+        mapping=mapping,
+        mapping_source=mapping_source,
+        pool_configured=settings.identity_pool_id is not None,
+    )
+    warnings.extend(derived.warnings)
+    return Identity(
+        "valid",
+        found.source,
+        None,
+        claims=outcome.claims,
+        tags=derived.tags,
+        groups=groups_from_claims(outcome.claims),
+        user=user_from_claims(outcome.claims),
+        tag_sources=derived.sources,
+        warnings=tuple(warnings),
+        **provenance,
+    )

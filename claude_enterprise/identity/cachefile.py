@@ -1,0 +1,53 @@
+"""Small private JSON files for the identity caches (JWKS, principal-tag map).
+
+Writes are atomic (temp file + rename) so a hook running concurrently never reads half a file, and
+private (0600 in a 0700 directory) because they describe the user's identity set-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+MAX_CACHE_BYTES = 1024 * 1024
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object stored at `path`, or None when it is missing, oversized or not an object.
+
+    A damaged cache is the same as no cache: the caller refetches or reports why it cannot.
+    """
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CACHE_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_CACHE_BYTES:
+        return None
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def write_json_private(path: Path, value: dict[str, Any]) -> None:
+    """Atomically replace `path` with `value` as JSON, mode 0600; raises OSError on failure."""
+    import tempfile  # only writers need it; the hook's common path only reads
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o600)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
