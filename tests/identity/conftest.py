@@ -72,7 +72,7 @@ def issuer(idp_key: SigningKey) -> Iterator[Issuer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _serve(holder))
     holder.append(Issuer(url=f"http://127.0.0.1:{server.server_address[1]}", jwks={}))
     holder[0].publish(idp_key)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield holder[0]
