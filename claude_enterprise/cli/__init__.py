@@ -1,0 +1,1 @@
+"""Command-line interface: typer apps, each command a thin function over the layers."""
