@@ -111,13 +111,15 @@ def refresh_principal_tag_map(
     keeping = "; keeping the cached map" if cached is not None else "; no cached map"
     try:
         # Lazy: boto3 costs hundreds of milliseconds and is never needed by the hook.
-        import boto3
+        import boto3.session
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError as exc:
         return RefreshResult(kept, False, f"cannot refresh principal-tag map: {exc}{keeping}")
     try:
-        client = boto3.client(
+        # A fresh session per call: boto3's default session would keep whatever credentials it
+        # resolved first, for the life of the process.
+        client = boto3.session.Session().client(
             "cognito-identity",
             region_name=region,
             endpoint_url=endpoint_url,
