@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from claude_enterprise.identity.jwt import (
     JwtError,
     RsaPublicKey,
+    Verification,
     check_claims,
     header_kid,
     parse_compact,
@@ -29,11 +31,10 @@ from .helpers import AUDIENCE, NOW, SigningKey, b64url, b64url_json, claims_for
 ISSUER = "https://idp.example.com/oauth2/default"
 
 
-def _verify(token: str, key: SigningKey, **kw: object):  # type: ignore[no-untyped-def]
+def _verify(token: str, key: SigningKey) -> Verification:
     jws = parse_compact(token)
     assert header_kid(jws.header) == key.kid
-    options = {"issuer": ISSUER, "audience": AUDIENCE, "now": NOW, "skew_s": 60} | kw
-    return verify(jws, rsa_key_from_jwk(key.jwk()), **options)  # type: ignore[arg-type]
+    return verify(jws, rsa_key_from_jwk(key.jwk()), issuer=ISSUER, audience=AUDIENCE, now=NOW, skew_s=60)
 
 
 def test_valid_token_verifies_and_returns_claims(idp_key: SigningKey) -> None:
@@ -162,7 +163,7 @@ def test_unusable_jwks_entries_are_refused(idp_key: SigningKey) -> None:
     good = idp_key.jwk()
     small = SigningKey("small", rsa.generate_private_key(public_exponent=65537, key_size=1024)).jwk()
     ec_key = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({**good, "kty": "EC", "crv": "P-256", "x": b64url(ec_key.x.to_bytes(32, "big"))}, "not RSA"),
         (small, "1024 bits"),
         ({**good, "use": "enc"}, "not a signature key"),
