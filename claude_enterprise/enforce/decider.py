@@ -1,0 +1,195 @@
+"""One place that turns a hook payload or a wrapped shell string into a recorded verdict.
+
+Used by the resident DecisionServer (profile and engine loaded once) and by the thin clients when no server
+answers (after resolving the profile themselves). Every path ends in a `Verdict` and an audit event:
+an engine exception, a malformed payload or a tampered wrapper is a deny, and an allow that cannot be
+recorded is turned into a deny (an unrecorded action must not happen).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from claude_enterprise.audit import AuditContext, AuditWriteError, record
+from claude_enterprise.enforce.payload import PayloadError, ToolCall, parse_payload
+from claude_enterprise.enforce.wrapped import Plain, ShapeError, parse, snapshot_problem
+from claude_enterprise.policy import PolicyContext, decide_shell, decide_tool
+from claude_enterprise.policy.paths import resolve_tool_input
+from claude_enterprise.profiles import Profile
+
+RETRY_HINT = "the call was blocked; retry it, and if this persists ask the user to check claude-enterprise"
+
+
+def _failed(exc: BaseException) -> Verdict:
+    return deny("enforce.internal_error", f"policy evaluation failed ({type(exc).__name__}); {RETRY_HINT}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allow: bool
+    rule_id: str
+    reason: str
+
+    def answer(self) -> dict[str, object]:
+        return {"allow": self.allow, "rule_id": self.rule_id, "reason": self.reason}
+
+
+def deny(rule_id: str, reason: str) -> Verdict:
+    return Verdict(False, rule_id, reason)
+
+
+def claude_config_dir(env: dict[str, str] | os._Environ[str]) -> str:
+    """Claude Code's config dir (where its shell snapshots live): CLAUDE_CONFIG_DIR or ~/.claude."""
+    return env.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+
+
+class Decider:
+    """Decides and records with one already-resolved profile."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        audit_ctx: AuditContext,
+        *,
+        project_dirs: tuple[str, ...],
+        config_dir: str,
+        home: str | None = None,
+        on_activity: Callable[[], None] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.audit_ctx = audit_ctx
+        self.config_dir = config_dir
+        self.policy_ctx = PolicyContext(
+            project_dirs=tuple(os.path.realpath(d) for d in project_dirs),
+            home=home or os.path.expanduser("~"),
+            case_insensitive=sys.platform == "darwin",
+        )
+        self.on_activity = on_activity
+
+    # -- hook -------------------------------------------------------------------------------------------
+    def hook(self, payload_text: str | None, error: str | None = None) -> Verdict:
+        """The verdict for one PreToolUse payload: the raw stdin text, or the `error` that kept the client
+        from reading it (not UTF-8, too large)."""
+        call: ToolCall | None = None
+        try:
+            if error is not None:
+                raise PayloadError(error)
+            call = parse_payload(payload_text)
+            verdict = self._decide_tool(call)
+        except PayloadError as exc:
+            verdict = deny("enforce.malformed_payload", f"the hook payload is malformed: {exc}; {RETRY_HINT}")
+        except Exception as exc:  # the engine must never let a call through by failing
+            verdict = _failed(exc)
+        command, target = call.subject() if call else (None, None)
+        return self._record(
+            verdict,
+            enforcement="hook",
+            command=command,
+            target=target,
+            tool_name=call.tool_name if call else None,
+            tool_use_id=call.tool_use_id if call else None,
+            agent_id=call.agent_id if call else None,
+        )
+
+    def _decide_tool(self, call: ToolCall) -> Verdict:
+        if call.tool_name == "Bash" and not isinstance(call.tool_input.get("command"), str):
+            raise PayloadError("tool_input.command must be a string")
+        tool_input = resolve_tool_input(call.tool_name, dict(call.tool_input), call.cwd)
+        decision = decide_tool(call.tool_name, tool_input, self.profile, self.policy_ctx)
+        return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
+
+    # -- gate -------------------------------------------------------------------------------------------
+    def gate(self, wrapped: str) -> Verdict:
+        """The verdict for one string handed to the exec gate by Claude Code."""
+        command: str | None = wrapped
+        try:
+            verdict, command = self._decide_wrapped(wrapped)
+        except ShapeError as exc:
+            verdict = deny(
+                "gate.shape",
+                f"the shell string does not have Claude Code's exact shape ({exc}); nothing was run",
+            )
+        except Exception as exc:
+            verdict = _failed(exc)
+        return self._record(verdict, enforcement="gate", command=command, tool_name="Bash")
+
+    def _decide_wrapped(self, text: str) -> tuple[Verdict, str]:
+        shape = parse(text)
+        if isinstance(shape, Plain):
+            return self._shell(shape.command), shape.command
+        if shape.snapshot is not None:
+            problem = snapshot_problem(shape.snapshot, self.config_dir, os.getuid())
+            if problem:
+                return deny("gate.snapshot", f"{problem}; nothing was run"), shape.command
+        if shape.env_script is not None:
+            # The session env script and the scaffolding run as one script: judge all of it after the
+            # (verified) snapshot, since where the env script ends is only knowable to the shell.
+            return self._shell(shape.rest), shape.rest
+        return self._shell(shape.command), shape.command
+
+    def _shell(self, command: str) -> Verdict:
+        decision = decide_shell(command, self.profile, self.policy_ctx)
+        return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
+
+    def refuse(self, rule_id: str, reason: str, enforcement: str) -> Verdict:
+        """A deny for a request that never became a tool call or a command (malformed client request)."""
+        return self._record(deny(rule_id, reason), enforcement=enforcement)
+
+    # -- audit ------------------------------------------------------------------------------------------
+    def _record(self, verdict: Verdict, **fields: object) -> Verdict:
+        if self.on_activity is not None:
+            with contextlib.suppress(Exception):  # the guard's bookkeeping must not change a decision
+                self.on_activity()
+        try:
+            extra: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+            record(
+                "tool_decision",
+                self.audit_ctx,
+                decision="allow" if verdict.allow else "deny",
+                rule_id=verdict.rule_id,
+                reason=verdict.reason,
+                **extra,
+            )
+        except (AuditWriteError, OSError, ValueError) as exc:
+            if verdict.allow:
+                return deny("audit.unavailable", f"the audit trail cannot record this ({exc}); {RETRY_HINT}")
+        return verdict
+
+
+def decide_locally(
+    op: str,
+    data: str | None,
+    *,
+    requested: str | None,
+    session_id: str | None,
+    project_dirs: tuple[str, ...],
+    error: str | None = None,
+) -> Verdict:
+    """No server answered: resolve the profile exactly as the launcher does and decide in this process.
+
+    `requested` is the session's profile when a wrapper started us (its argv, not the environment a
+    repository's settings can change), else None (resolution from flag-less env, config and identity).
+    A profile that cannot be resolved is a deny, recorded without a profile.
+    """
+    from claude_enterprise.resolve import resolve
+
+    try:
+        resolution = resolve(requested, os.environ)
+    except Exception as exc:
+        verdict = deny("enforce.no_profile", f"no security profile resolves ({exc}); nothing was run")
+        with contextlib.suppress(AuditWriteError, OSError, ValueError):
+            record("tool_decision", AuditContext(session_id=session_id), decision="deny",
+                   rule_id=verdict.rule_id, reason=verdict.reason, enforcement=op)
+        return verdict
+    decider = Decider(
+        resolution.profile,
+        resolution.audit_context(session_id),
+        project_dirs=project_dirs,
+        config_dir=claude_config_dir(os.environ),
+    )
+    return decider.hook(data, error) if op == "hook" else decider.gate(data or "")

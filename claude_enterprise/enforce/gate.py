@@ -1,0 +1,80 @@
+"""`claude-enterprise-gate`: the `CLAUDE_CODE_SHELL_PREFIX` exec gate.
+
+Claude Code runs every Bash tool command as `GATE "<whole wrapped bash string>"` (one argument; also
+shell-form hook commands and stdio MCP servers, as plain command lines). The gate asks the session's
+DecisionServer (or, with none answering, decides in-process after resolving the profile) and then either
+`exec`s the shell on the untouched original string — no extra process, the exit status is the command's — or
+prints one line on stderr and exits 126 without running anything. It sees what hooks miss: subagents,
+background commands, hooks switched off or failed.
+
+The wrapper starts it through a generated script that passes `session_dir` and `profile` (so a repository's
+settings cannot redirect it); started directly it resolves the profile like the launcher does.
+Imports only `os`, `sys` and the protocol module at start-up: it runs before every command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from claude_enterprise.enforce import protocol
+
+REFUSED = 126  # "found but cannot execute": the shell's own code for a command that was not run
+_SHELL_DIRS = ("/bin", "/usr/bin", "/usr/local/bin", "/opt/homebrew/bin")
+# Variables that make the shell run code the policy never saw: startup files of non-interactive shells and
+# exported functions (`BASH_FUNC_git%%=() { ...; }` would silently replace an allowed `git`).
+_UNSAFE_ENV = ("BASH_ENV", "ENV")
+
+
+def _shell(wrapped: str) -> str:
+    """The shell Claude Code snapshotted (the wrapper string is written for bash or zsh), from system dirs."""
+    first = wrapped.split(" ", 2)[1] if wrapped.startswith("source ") else ""
+    kind = "zsh" if "/snapshot-zsh-" in first else "bash"
+    for directory in _SHELL_DIRS:
+        path = os.path.join(directory, kind)
+        if os.access(path, os.X_OK):
+            return path
+    login = os.environ.get("SHELL", "")
+    if os.path.isabs(login) and os.path.basename(login) == kind and os.access(login, os.X_OK):
+        return login
+    raise OSError(f"no {kind} found in {', '.join(_SHELL_DIRS)}")
+
+
+def _clean_env() -> dict[str, str]:
+    return {
+        k: v for k, v in os.environ.items() if k not in _UNSAFE_ENV and not k.startswith("BASH_FUNC_")
+    }
+
+
+def _decide(wrapped: str, session_dir: str | None, profile: str | None) -> tuple[bool, str, str]:
+    if session_dir:
+        answer = protocol.ask(session_dir, {"op": "gate", "wrapped": wrapped})
+        if answer is not None:
+            return answer
+    from claude_enterprise.enforce.decider import decide_locally
+
+    project = os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
+    verdict = decide_locally(
+        "gate", wrapped, requested=profile,
+        session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), project_dirs=(project,),
+    )
+    return verdict.allow, verdict.rule_id, verdict.reason
+
+
+def main(argv: list[str] | None = None, *, session_dir: str | None = None, profile: str | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if len(args) != 1:
+            raise ValueError(f"expected exactly one argument (the wrapped command), got {len(args)}")
+        allow, rule_id, reason = _decide(args[0], session_dir, profile)
+        if allow:
+            shell = _shell(args[0])
+            os.execve(shell, [shell, "-c", args[0]], _clean_env())
+    except BaseException as exc:  # whatever happens, nothing runs
+        rule_id, reason = "enforce.internal_error", f"the exec gate failed ({exc}); nothing was run"
+    sys.stderr.write(f"claude-enterprise: blocked [{rule_id}] {reason}\n")
+    return REFUSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

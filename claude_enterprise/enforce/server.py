@@ -1,0 +1,233 @@
+"""The resident DecisionServer: answers the hook and the exec gate for one wrapper session.
+
+The wrapper builds it with the resolved profile, so a decision costs no imports, no profile loading and no
+identity check: the thin client only connects, sends its JSON and reads the verdict.
+
+    server = DecisionServer(resolution, session_id, session_dir, on_activity=guard_poke)
+    server.start()
+    settings["hooks"] = ...merge(server.settings_fragment()["hooks"]); env.update(server.env())
+    ... run claude ...
+    server.stop()
+
+Transport: a Unix socket `decide.sock` in the session dir (dir 0700, socket 0600); on Linux each peer's uid is
+checked with SO_PEERCRED, on macOS with LOCAL_PEERCRED, and must be ours. One request per connection, one
+thread per connection (a stalled client never blocks the others), 5 s per connection.
+The session dir also receives `gate`, the generated exec-gate script named by `CLAUDE_CODE_SHELL_PREFIX`:
+Claude Code takes the prefix as one executable path without arguments, and the script pins the session,
+the profile and `python -I` (so a repository's `PYTHONPATH` cannot replace our modules).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import socket
+import stat
+import struct
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import claude_enterprise
+from claude_enterprise.enforce import protocol
+from claude_enterprise.enforce.decider import Decider, Verdict, claude_config_dir
+
+if TYPE_CHECKING:
+    from claude_enterprise.resolve import Resolution
+
+# Tools the PreToolUse hook judges: shell, file writes, web (DESIGN.md §1; issue 3 part 2).
+HOOK_MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit|WebFetch|WebSearch"
+# Generous: the in-process fallback may have to resolve the identity; a timed-out hook fails open.
+HOOK_TIMEOUT_S = 60
+_CONNECTION_TIMEOUT_S = 5.0
+_SOL_LOCAL, _LOCAL_PEERCRED = 0, 0x001  # macOS <sys/un.h>
+
+
+def _peer_uid(conn: socket.socket) -> int | None:
+    """The connecting process's uid where the OS tells us; None where it cannot."""
+    if hasattr(socket, "SO_PEERCRED"):
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return int(struct.unpack("3i", creds)[1])
+    if sys.platform == "darwin":
+        xucred = conn.getsockopt(_SOL_LOCAL, _LOCAL_PEERCRED, 76)
+        return int(struct.unpack_from("2I", xucred)[1])
+    return None
+
+
+def python_command() -> list[str]:
+    """This interpreter, isolated from PYTHON* variables and the user site (a repository's settings `env`
+    reaches every process Claude Code starts), with this copy of the package importable."""
+    return [sys.executable, "-I"]
+
+
+def _bootstrap(call: str) -> str:
+    """Source for `python -I -c`/a script: import this package from where the wrapper found it."""
+    root = str(Path(claude_enterprise.__file__).resolve().parent.parent)
+    return f"import sys\nif {root!r} not in sys.path: sys.path.insert(0, {root!r})\n{call}\n"
+
+
+class DecisionServer:
+    def __init__(
+        self,
+        resolution: Resolution,
+        session_id: str,
+        session_dir: str | os.PathLike[str],
+        on_activity: Callable[[], None] | None = None,
+        *,
+        project_dirs: tuple[str, ...] | None = None,
+    ) -> None:
+        self.session_id = session_id
+        self.session_dir = os.path.abspath(session_dir)
+        self.profile_name = resolution.profile.name
+        # Fixed at start: the model can `cd` anywhere, the project it may write to does not move with it.
+        self.decider = Decider(
+            resolution.profile,
+            resolution.audit_context(session_id),
+            project_dirs=project_dirs or (os.getcwd(),),
+            config_dir=claude_config_dir(os.environ),
+            on_activity=on_activity,
+        )
+        self.socket_path = protocol.socket_path(self.session_dir)
+        self.gate_path = os.path.join(self.session_dir, protocol.GATE_SCRIPT_NAME)
+        self._listener: socket.socket | None = None
+        self._wake_r, self._wake_w = -1, -1
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    def start(self) -> DecisionServer:
+        self._prepare_dir()
+        self._write_gate_script()
+        if len(self.socket_path.encode()) > 100:  # sun_path is 104 bytes on macOS, 108 on Linux
+            raise ValueError(f"session dir {self.session_dir} is too long for a Unix socket path")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)
+        try:
+            listener.bind(self.socket_path)
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.socket_path, 0o600)
+        listener.listen(64)
+        self._listener = listener
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._serve, name="claude-enterprise-decisions", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        os.write(self._wake_w, b"x")
+        self._thread.join(timeout=5)
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+        if self._listener is not None:
+            self._listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
+        self._thread = self._listener = None
+
+    def __enter__(self) -> DecisionServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what the launcher merges -----------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        """Variables for claude's environment: the exec gate from the first process on."""
+        return {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path, "CLAUDE_ENTERPRISE_SESSION": self.session_dir}
+
+    def hook_command(self) -> dict[str, Any]:
+        """The PreToolUse hook in exec form (`command` + `args`): Claude Code then starts it directly — no
+        shell, and not through the exec gate, which wraps shell-form hook commands too."""
+        python = python_command()
+        code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
+        return {
+            "type": "command",
+            "command": python[0],
+            "args": [*python[1:], "-c", code, "--session", self.session_dir, "--profile", self.profile_name],
+            "timeout": HOOK_TIMEOUT_S,
+        }
+
+    def settings_fragment(self) -> dict[str, Any]:
+        """Merge into the generated `--settings` layer: the hook, and the gate re-asserted in `env` (the
+        `--settings` layer's env beats a repository's, which could otherwise blank the prefix)."""
+        return {
+            "hooks": {"PreToolUse": [{"matcher": HOOK_MATCHER, "hooks": [self.hook_command()]}]},
+            "env": {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path},
+        }
+
+    # -- internals --------------------------------------------------------------------------------------
+    def _prepare_dir(self) -> None:
+        os.makedirs(self.session_dir, mode=0o700, exist_ok=True)
+        st = os.lstat(self.session_dir)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+            raise PermissionError(f"session dir {self.session_dir} is not a directory owned by this user")
+        os.chmod(self.session_dir, 0o700)
+
+    def _write_gate_script(self) -> None:
+        python = python_command()
+        call = (
+            "from claude_enterprise.enforce.gate import main\n"
+            f"sys.exit(main(session_dir={self.session_dir!r}, profile={self.profile_name!r}))"
+        )
+        head = " ".join(python)
+        if any(c.isspace() for c in python[0]) or len(head) > 120:
+            # A shebang cannot quote a path with spaces and is length-limited: go through sh instead.
+            quoted = "'" + python[0].replace("'", "'\"'\"'") + "'"
+            code = _bootstrap(call).replace("'", "'\"'\"'")
+            text = f"#!/bin/sh\nexec {quoted} {' '.join(python[1:])} -c '{code}' \"$@\"\n"
+        else:
+            text = f"#!{head}\n{_bootstrap(call)}"
+        tmp = self.gate_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o700)
+        os.replace(tmp, self.gate_path)
+
+    def _serve(self) -> None:
+        listener = self._listener
+        assert listener is not None
+        while True:
+            ready, _, _ = select.select([listener.fileno(), self._wake_r], [], [])
+            if self._wake_r in ready:
+                return
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(_CONNECTION_TIMEOUT_S)
+                uid = _peer_uid(conn)
+                if uid is not None and uid != os.getuid():
+                    return  # another user's process: no answer (its client then decides in-process)
+                verdict = self._verdict(protocol.recv_all(conn))
+                conn.sendall(protocol.encode({"v": protocol.VERSION, **verdict.answer()}))
+            except OSError:
+                return
+
+    def _verdict(self, data: bytes | None) -> Verdict:
+        try:
+            request = json.loads(data) if data is not None else None
+        except ValueError:
+            request = None
+        if isinstance(request, dict) and request.get("v") == protocol.VERSION:
+            op, error = request.get("op"), request.get("error")
+            if op == "hook" and isinstance(request.get("payload"), (str, type(None))) and isinstance(
+                error, (str, type(None))
+            ):
+                return self.decider.hook(request["payload"], error)
+            if op == "gate" and isinstance(request.get("wrapped"), str):
+                return self.decider.gate(request["wrapped"])
+        # Only our own clients talk to this socket: anything else is a recorded deny, not a silent drop.
+        return self.decider.refuse("enforce.bad_request", "the decision request is malformed", "server")
