@@ -29,7 +29,7 @@ def load_if_current(directory: Path, files: list[Path]) -> list[tuple[str, dict[
         entries = data["files"]
         if data.get("format") != _FORMAT or [e["name"] for e in entries] != [p.name for p in files]:
             return None
-        for entry, path in zip(entries, files):
+        for entry, path in zip(entries, files, strict=True):
             if entry["sha256"] != _digest(path):
                 return None
         return [(str(directory / e["name"]), e["document"]) for e in entries]

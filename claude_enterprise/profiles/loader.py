@@ -45,7 +45,7 @@ def parse_file(path: Path) -> dict[str, Any]:
             import yaml  # deferred: ~35 ms, only when the compiled cache is stale
 
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            doc = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
+            doc = yaml.load(text, Loader=loader)  # a SafeLoader: no arbitrary objects
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ProfileError(source, "", f"not valid {path.suffix.lstrip('.').upper()}: {first_line}") from exc
@@ -154,7 +154,8 @@ def build_catalog(layers: Iterable[Iterable[tuple[str, dict[str, Any]]]]) -> dic
                 cycle = " -> ".join((*chain, name, base_name))
                 raise ProfileError(source, "extends", f"cycle: {cycle}")
             if base_name not in docs:
-                raise ProfileError(source, "extends", f"no profile named {base_name!r}; known: {', '.join(sorted(docs))}")
+                known = ", ".join(sorted(docs))
+                raise ProfileError(source, "extends", f"no profile named {base_name!r}; known: {known}")
             base_doc, base_ancestors = resolve(base_name, (*chain, name))
             result = (_merge(base_doc, doc), (base_name, *base_ancestors))
         resolved[name] = result

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from claude_enterprise.paths import bundled_policies_dir
-from claude_enterprise.profiles import ProfileError, build_catalog, get_profile, load_catalog
-from claude_enterprise.profiles import compiled
+from claude_enterprise.profiles import ProfileError, build_catalog, compiled, get_profile, load_catalog
 from claude_enterprise.profiles.loader import parse_file, read_directory
 
 BUNDLED = bundled_policies_dir() / "profiles"
@@ -134,7 +133,11 @@ def test_admin_may_redefine_a_bundled_profile(tmp_path):
         ({"a.json": '{"ProfileName": "x", "Extra": 1}'}, "Extra", "unknown key"),
         ({"a.json": '{"ProfileName": "x", "EnvironmentVariables": {"CLAUDE_ALLOW_SHELL_EXEC": "maybe"}}'},
          "EnvironmentVariables.CLAUDE_ALLOW_SHELL_EXEC", "must be"),
-        ({"a.yaml": "name: a\nextends: restricted\n", "b.yaml": "name: a\nextends: standard\n"}, "name", "also defined"),
+        (
+            {"a.yaml": "name: a\nextends: restricted\n", "b.yaml": "name: a\nextends: standard\n"},
+            "name",
+            "also defined",
+        ),
     ],
 )
 def test_errors_name_file_and_field(tmp_path, files, field, fragment):

@@ -43,7 +43,8 @@ def test_session_tag_nested_claim_beats_config(tmp_path, isolated, write_config,
 
 
 def test_session_tag_flat_claim(tmp_path, isolated, write_config, issuer, idp_key):
-    env = write_config(issuer.url) | _token(idp_key, issuer.url, **{f"{TAGS}/principal_tags/SecurityProfile": "elevated"})
+    flat = {f"{TAGS}/principal_tags/SecurityProfile": "elevated"}
+    env = write_config(issuer.url) | _token(idp_key, issuer.url, **flat)
     assert _resolve(tmp_path, env).profile.name == "elevated"
 
 
@@ -124,7 +125,8 @@ def test_widening_refused_naming_ceiling_and_source(tmp_path, isolated, write_co
 def test_unknown_names_are_errors(tmp_path, isolated, write_config, issuer, idp_key):
     with pytest.raises(ProfileError, match="flag --security-profile: unknown security profile 'admin'"):
         _resolve(tmp_path, {}, requested="admin")
-    env = write_config(issuer.url) | _token(idp_key, issuer.url, **{TAGS: {"principal_tags": {"SecurityProfile": ["god"]}}})
+    unknown_tag = {TAGS: {"principal_tags": {"SecurityProfile": ["god"]}}}
+    env = write_config(issuer.url) | _token(idp_key, issuer.url, **unknown_tag)
     with pytest.raises(ProfileError, match="session tag SecurityProfile=god"):
         _resolve(tmp_path, env)
     with pytest.raises(ProfileError, match="security_profile in"):
