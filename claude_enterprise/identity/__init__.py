@@ -63,6 +63,9 @@ class IdentitySettings:
     aws_profile: str = "ClaudeCode"  # names the token cache file and keyring key
     user_attribute_mapping: Mapping[str, str] = field(default_factory=dict)  # tag key -> claim name
     identity_pool_id: str | None = None
+    # The pool's name for the IdP (GetPrincipalTagAttributeMap's IdentityProviderName); when unset,
+    # derived from the issuer as Cognito does (`provider_name_for_issuer`).
+    provider_name: str | None = None
     region: str | None = None
     clock_skew_s: int = 60
     jwks_max_age_s: float = DEFAULT_MAX_AGE_S
@@ -85,9 +88,7 @@ class Identity:
     warnings: tuple[str, ...] = ()
 
 
-def _tag_mapping(
-    settings: IdentitySettings, state: Path, warnings: list[str]
-) -> tuple[Mapping[str, str], str]:
+def _tag_mapping(settings: IdentitySettings, state: Path, warnings: list[str]) -> tuple[Mapping[str, str], str]:
     """The claim→tag map in force and where it came from.
 
     Administrator configuration first (it is admin-owned), then the pool's cached live map, then the
@@ -97,13 +98,12 @@ def _tag_mapping(
         return settings.user_attribute_mapping, "config user_attribute_mapping"
     if settings.identity_pool_id and settings.issuer:
         cached = read_cached_map(state, settings.identity_pool_id)
-        expected_provider = provider_name_for_issuer(settings.issuer)
+        expected_provider = settings.provider_name or provider_name_for_issuer(settings.issuer)
         if cached is not None and cached.provider_name == expected_provider:
             return cached.mapping, f"principal-tag map cache {cached.path}"
         if cached is not None:
             warnings.append(
-                f"cached principal-tag map is for provider {cached.provider_name!r}, "
-                f"not {expected_provider!r}; ignored"
+                f"cached principal-tag map is for provider {cached.provider_name!r}, not {expected_provider!r}; ignored"
             )
     return GUIDANCE_DEFAULT_MAP, "Bedrock guidance default mapping"
 

@@ -16,9 +16,8 @@ import hashlib
 import json
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise.identity.cachefile import read_json_object, write_json_private
 from claude_enterprise.identity.jwt import JwtError, RsaPublicKey, rsa_key_from_jwk
@@ -36,8 +35,7 @@ class JwksUnavailable(Exception):
     """No usable keys: neither the network nor the cache could provide them. One-line reason."""
 
 
-@dataclass(frozen=True)
-class KeySet:
+class KeySet(NamedTuple):
     keys: Mapping[str, RsaPublicKey]
     origin: str  # where the keys came from, for provenance ("https://… (fetched)" or a cache path)
     fetched_at: float

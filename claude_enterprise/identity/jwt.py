@@ -20,8 +20,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 # DER prefix of DigestInfo{ AlgorithmIdentifier{ id-sha256, NULL }, OCTET STRING (32 bytes) } (RFC 8017 §9.2).
 _SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -39,8 +38,7 @@ class JwtError(ValueError):
     """A token or key that cannot be used; the message is a one-line reason for the user."""
 
 
-@dataclass(frozen=True)
-class RsaPublicKey:
+class RsaPublicKey(NamedTuple):
     kid: str
     n: int
     e: int
@@ -50,16 +48,14 @@ class RsaPublicKey:
         return (self.n.bit_length() + 7) // 8
 
 
-@dataclass(frozen=True)
-class CompactJws:
+class CompactJws(NamedTuple):
     header: Mapping[str, Any]
     claims: Mapping[str, Any]
     signing_input: bytes
     signature: bytes
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(NamedTuple):
     """Outcome of checking one token against one key.
 
     `expired` is only ever reported for a token whose signature, issuer and audience all check out:
@@ -208,9 +204,7 @@ def _audience_matches(aud: Any, audience: str) -> bool:
     return False
 
 
-def check_claims(
-    claims: Mapping[str, Any], *, issuer: str, audience: str, now: float, skew_s: float
-) -> Verification:
+def check_claims(claims: Mapping[str, Any], *, issuer: str, audience: str, now: float, skew_s: float) -> Verification:
     """Issuer, audience, token use and time window of claims whose signature already verified.
 
     Identity mistakes (issuer, audience, token use, malformed dates) are `invalid`; only a past `exp`

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from claude_enterprise.identity.cachefile import read_json_object, write_json_private
 
@@ -25,16 +25,14 @@ _POOL_ID = re.compile(r"[\w-]+:[0-9a-f-]+")
 TIMEOUT_S = 3.0
 
 
-@dataclass(frozen=True)
-class CachedMap:
+class CachedMap(NamedTuple):
     mapping: Mapping[str, str]
     provider_name: str
     fetched_at: float
     path: Path
 
 
-@dataclass(frozen=True)
-class RefreshResult:
+class RefreshResult(NamedTuple):
     """`mapping` is the freshest map known (new or still cached); `reason` says why a refresh failed."""
 
     mapping: Mapping[str, str] | None
@@ -125,9 +123,7 @@ def refresh_principal_tag_map(
             endpoint_url=endpoint_url,
             config=Config(connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S, retries={"max_attempts": 1}),
         )
-        response = client.get_principal_tag_attribute_map(
-            IdentityPoolId=pool_id, IdentityProviderName=provider_name
-        )
+        response = client.get_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=provider_name)
     except (BotoCoreError, ClientError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return RefreshResult(kept, False, f"cannot refresh principal-tag map: {reason}{keeping}")

@@ -13,8 +13,7 @@ can weigh a tag that came from a user-writable cache differently from one the Id
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 TAGS_CLAIM = "https://aws.amazon.com/tags"
 FLAT_TAG_PREFIX = "https://aws.amazon.com/tags/principal_tags/"
@@ -27,8 +26,7 @@ MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
 
 
-@dataclass(frozen=True)
-class DerivedTags:
+class DerivedTags(NamedTuple):
     tags: Mapping[str, str]
     # tag key → "token claim https://aws.amazon.com/tags" or "<map source>: claim 'X'"
     sources: Mapping[str, str]
@@ -103,9 +101,7 @@ def tags_from_map(claims: Mapping[str, Any], mapping: Mapping[str, str]) -> tupl
             continue
         value = _tag_value(claims[claim])
         if not _valid_key(key) or value is None:
-            warnings.append(
-                f"claim {claim!r} cannot be session tag {key!r} (not a single valid value); ignored"
-            )
+            warnings.append(f"claim {claim!r} cannot be session tag {key!r} (not a single valid value); ignored")
             continue
         tags[key] = value
     return tags, warnings

@@ -17,8 +17,8 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ENV_VAR = "CLAUDE_CODE_MONITORING_TOKEN"
 KEYRING_SERVICE = "claude-code-with-bedrock"
@@ -31,15 +31,13 @@ MAX_FILE_BYTES = 128 * 1024
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_+=,@-][A-Za-z0-9_.+=,@-]*")
 
 
-@dataclass(frozen=True)
-class FoundToken:
+class FoundToken(NamedTuple):
     token: str
     # "env CLAUDE_CODE_MONITORING_TOKEN", "file ~/.claude-code-session/X-monitoring.json" or "keyring"
     source: str
 
 
-@dataclass(frozen=True)
-class TokenSearch:
+class TokenSearch(NamedTuple):
     found: FoundToken | None
     warnings: tuple[str, ...]
 
@@ -109,18 +107,14 @@ def _from_keyring(aws_profile: str, warnings: list[str]) -> str | None:
     return _token_from_json(value, "keyring entry", warnings)
 
 
-def find_token(
-    aws_profile: str, *, env: Mapping[str, str], home: Path, use_keyring: bool = True
-) -> TokenSearch:
+def find_token(aws_profile: str, *, env: Mapping[str, str], home: Path, use_keyring: bool = True) -> TokenSearch:
     """The first token found, in the order above, with warnings about anything odd on the way."""
     warnings: list[str] = []
     env_token = env.get(ENV_VAR, "").strip()
     if env_token:
         return TokenSearch(FoundToken(env_token, f"env {ENV_VAR}"), tuple(warnings))
     if not _PROFILE_NAME.fullmatch(aws_profile):
-        warnings.append(
-            f"AWS profile name {aws_profile!r} cannot name a token file; file and keyring skipped"
-        )
+        warnings.append(f"AWS profile name {aws_profile!r} cannot name a token file; file and keyring skipped")
         return TokenSearch(None, tuple(warnings))
     display = f"~/{SESSION_DIR_NAME}/{aws_profile}-monitoring.json"
     file_token = _from_file(session_file(home, aws_profile), display, warnings)

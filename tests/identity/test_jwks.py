@@ -32,11 +32,7 @@ def test_discovery_fetches_keys_and_writes_a_private_cache(issuer: Issuer, state
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     stored = json.loads(path.read_text())
-    assert (
-        stored["issuer"] == issuer.url
-        and stored["jwks_uri"] == issuer.jwks_uri
-        and stored["fetched_at"] == NOW
-    )
+    assert stored["issuer"] == issuer.url and stored["jwks_uri"] == issuer.jwks_uri and stored["fetched_at"] == NOW
 
 
 def test_fresh_cache_needs_no_network(issuer: Issuer, state: Path) -> None:
@@ -78,9 +74,7 @@ def test_unknown_kid_right_after_a_fetch_does_not_hammer_the_issuer(issuer: Issu
 
 def test_offline_uses_the_cache_with_a_warning(issuer: Issuer, state: Path, offline_url: str) -> None:
     load_keys(issuer.url, issuer.jwks_uri, cache_dir=state, now=NOW)
-    keys = load_keys(
-        issuer.url, f"{offline_url}/jwks.json", cache_dir=state, now=NOW + DEFAULT_MAX_AGE_S + 10
-    )
+    keys = load_keys(issuer.url, f"{offline_url}/jwks.json", cache_dir=state, now=NOW + DEFAULT_MAX_AGE_S + 10)
     assert set(keys.keys) == {"key-1"}
     assert not keys.from_network
     assert "unreachable" in keys.warnings[0]
@@ -131,9 +125,7 @@ def test_allowed_urls(url: str, allowed: bool) -> None:
     assert allowed_url(url) is allowed
 
 
-def test_duplicate_kids_are_dropped_and_foreign_keys_skipped(
-    idp_key: SigningKey, rotated_key: SigningKey
-) -> None:
+def test_duplicate_kids_are_dropped_and_foreign_keys_skipped(idp_key: SigningKey, rotated_key: SigningKey) -> None:
     twin = {**rotated_key.jwk(), "kid": "key-1"}
     keys = parse_jwks({"keys": [idp_key.jwk(), twin, rotated_key.jwk(), {"kty": "EC", "kid": "ec"}, "junk"]})
     assert set(keys) == {"key-2"}

@@ -43,9 +43,7 @@ def test_valid_token_verifies_and_returns_claims(idp_key: SigningKey) -> None:
     assert outcome.claims["email"] == "dev@example.com"
 
 
-def test_token_signed_by_another_key_with_same_kid_is_invalid(
-    idp_key: SigningKey, attacker_key: SigningKey
-) -> None:
+def test_token_signed_by_another_key_with_same_kid_is_invalid(idp_key: SigningKey, attacker_key: SigningKey) -> None:
     forged = attacker_key.sign(claims_for(ISSUER, **{"https://aws.amazon.com/tags": {}}))
     outcome = _verify(forged, idp_key)
     assert outcome.status == "invalid"

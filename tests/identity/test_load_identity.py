@@ -26,9 +26,7 @@ def settings_for(issuer: str, **overrides: Any) -> IdentitySettings:
     return IdentitySettings(issuer=issuer, audience=AUDIENCE, **overrides)
 
 
-def load(
-    settings: IdentitySettings, token: str | None, home: Path, state: Path, now: float = NOW
-) -> Identity:
+def load(settings: IdentitySettings, token: str | None, home: Path, state: Path, now: float = NOW) -> Identity:
     env = {ENV_VAR: token} if token is not None else {}
     return load_identity(settings, now=now, env=env, home=home, state=state)
 
@@ -38,9 +36,7 @@ def profile_claims(issuer: str, profile: str = "elevated", **overrides: Any) -> 
     return claims_for(issuer, **{TAGS_CLAIM: tags, "cognito:groups": ["devs"], **overrides})
 
 
-def test_valid_token_gives_tags_groups_and_user(
-    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
-) -> None:
+def test_valid_token_gives_tags_groups_and_user(issuer: Issuer, idp_key: SigningKey, home: Path, state: Path) -> None:
     identity = load(settings_for(issuer.url), idp_key.sign(profile_claims(issuer.url)), home, state)
     assert identity.status == "valid", identity.reason
     assert identity.source == f"env {ENV_VAR}"
@@ -59,9 +55,7 @@ def test_valid_token_gives_tags_groups_and_user(
     assert identity.warnings == ()
 
 
-def test_second_load_verifies_from_the_cache(
-    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
-) -> None:
+def test_second_load_verifies_from_the_cache(issuer: Issuer, idp_key: SigningKey, home: Path, state: Path) -> None:
     token = idp_key.sign(profile_claims(issuer.url))
     load(settings_for(issuer.url), token, home, state)
     issuer.requests.clear()
@@ -80,9 +74,7 @@ def test_forged_token_is_invalid_and_carries_nothing(
     assert (identity.claims, identity.tags, identity.groups, identity.user) == ({}, {}, (), {})
 
 
-def test_expired_token_is_expired_without_tags(
-    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
-) -> None:
+def test_expired_token_is_expired_without_tags(issuer: Issuer, idp_key: SigningKey, home: Path, state: Path) -> None:
     token = idp_key.sign(profile_claims(issuer.url, exp=NOW - 3600, iat=NOW - 7200))
     identity = load(settings_for(issuer.url), token, home, state)
     assert identity.status == "expired"
@@ -94,9 +86,7 @@ def test_expired_token_is_expired_without_tags(
 def test_wrong_audience_and_wrong_issuer_are_invalid(
     issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
 ) -> None:
-    wrong_aud = load(
-        settings_for(issuer.url), idp_key.sign(profile_claims(issuer.url, aud="other")), home, state
-    )
+    wrong_aud = load(settings_for(issuer.url), idp_key.sign(profile_claims(issuer.url, aud="other")), home, state)
     assert wrong_aud.status == "invalid" and "audience" in (wrong_aud.reason or "")
     foreign = idp_key.sign(profile_claims("https://other-idp.example.com"))
     wrong_iss = load(settings_for(issuer.url), foreign, home, state)
@@ -114,9 +104,7 @@ def test_rotated_key_is_picked_up_by_one_refresh(
     load(settings_for(issuer.url), idp_key.sign(profile_claims(issuer.url)), home, state)
     issuer.publish(idp_key, rotated_key)
     later = NOW + MIN_REFETCH_INTERVAL_S + 1
-    identity = load(
-        settings_for(issuer.url), rotated_key.sign(profile_claims(issuer.url)), home, state, now=later
-    )
+    identity = load(settings_for(issuer.url), rotated_key.sign(profile_claims(issuer.url)), home, state, now=later)
     assert identity.status == "valid", identity.reason
     assert issuer.requests[-1] == "/jwks.json"
 
@@ -141,9 +129,7 @@ def test_offline_with_cache_still_verifies(
     assert any("unreachable" in warning for warning in identity.warnings)
 
 
-def test_offline_without_cache_is_invalid(
-    idp_key: SigningKey, home: Path, state: Path, offline_url: str
-) -> None:
+def test_offline_without_cache_is_invalid(idp_key: SigningKey, home: Path, state: Path, offline_url: str) -> None:
     identity = load(settings_for(offline_url), idp_key.sign(profile_claims(offline_url)), home, state)
     assert identity.status == "invalid"
     assert (identity.reason or "").startswith("cannot verify token:")
@@ -177,9 +163,7 @@ def test_missing_audience_configuration_fails_closed(
     assert identity.status == "invalid" and "audience" in (identity.reason or "")
 
 
-def test_token_from_session_file_with_loose_mode(
-    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
-) -> None:
+def test_token_from_session_file_with_loose_mode(issuer: Issuer, idp_key: SigningKey, home: Path, state: Path) -> None:
     path = session_file(home, "ClaudeCode")
     path.parent.mkdir()
     path.write_text(json.dumps({"token": idp_key.sign(profile_claims(issuer.url)), "expires": NOW + 3600}))
@@ -190,9 +174,7 @@ def test_token_from_session_file_with_loose_mode(
     assert any("mode 0640" in warning for warning in identity.warnings)
 
 
-def test_flat_tag_claims_and_admin_mapping(
-    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
-) -> None:
+def test_flat_tag_claims_and_admin_mapping(issuer: Issuer, idp_key: SigningKey, home: Path, state: Path) -> None:
     claims = claims_for(
         issuer.url,
         **{"https://aws.amazon.com/tags/principal_tags/SecurityProfile": "restricted", "custom:cc": "cc-7"},
@@ -224,13 +206,9 @@ def test_cached_pool_map_applies_for_the_same_provider(
     assert "UserEmail" not in identity.tags  # one mapping source, never merged with the defaults
 
 
-def test_admin_mapping_beats_the_cached_pool_map(
-    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
-) -> None:
+def test_admin_mapping_beats_the_cached_pool_map(issuer: Issuer, idp_key: SigningKey, home: Path, state: Path) -> None:
     _seed_pool_map(state, provider_name_for_issuer(issuer.url), {"SecurityProfile": "custom:profile"})
-    token = idp_key.sign(
-        profile_claims(issuer.url, **{"custom:profile": "elevated", "custom:tier": "restricted"})
-    )
+    token = idp_key.sign(profile_claims(issuer.url, **{"custom:profile": "elevated", "custom:tier": "restricted"}))
     settings = settings_for(
         issuer.url, identity_pool_id=POOL, user_attribute_mapping={"SecurityProfile": "custom:tier"}
     )
@@ -253,9 +231,7 @@ def test_real_cognito_id_token_from_moto(moto_endpoint: str, aws_env: None, home
     """Interoperability: an RS256 ID token minted by moto's Cognito user pool verifies against its JWKS."""
     idp = boto3.session.Session().client("cognito-idp", region_name="us-east-1", endpoint_url=moto_endpoint)
     pool_id = idp.create_user_pool(PoolName="claude")["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="cli")["UserPoolClient"][
-        "ClientId"
-    ]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="cli")["UserPoolClient"]["ClientId"]
     idp.admin_create_user(
         UserPoolId=pool_id, Username="alice", UserAttributes=[{"Name": "email", "Value": "alice@example.com"}]
     )
@@ -276,7 +252,14 @@ def test_real_cognito_id_token_from_moto(moto_endpoint: str, aws_env: None, home
     assert identity.status == "valid", identity.reason
     assert identity.claims["cognito:username"] == "alice"
     assert identity.tags["UserId"] == identity.claims["sub"]
-    wrong_client = IdentitySettings(
-        issuer=settings.issuer, audience="another-client", jwks_uri=settings.jwks_uri
-    )
+    wrong_client = IdentitySettings(issuer=settings.issuer, audience="another-client", jwks_uri=settings.jwks_uri)
     assert load_identity(wrong_client, env={ENV_VAR: token}, home=home, state=state).status == "invalid"
+
+
+def test_configured_provider_name_selects_the_cached_pool_map(
+    issuer: Issuer, idp_key: SigningKey, home: Path, state: Path
+) -> None:
+    _seed_pool_map(state, "okta-app", {"SecurityProfile": "custom:profile"})
+    token = idp_key.sign(profile_claims(issuer.url, **{"custom:profile": "restricted"}))
+    settings = settings_for(issuer.url, identity_pool_id=POOL, provider_name="okta-app")
+    assert load(settings, token, home, state).tags["SecurityProfile"] == "restricted"

@@ -134,15 +134,11 @@ def test_malformed_map_keeps_the_cache(cognito_stub: tuple[str, CognitoStub], st
     assert "malformed" in (result.reason or "")
 
 
-def test_moto_failure_without_cache_reports_the_reason(
-    moto_pool: str, moto_endpoint: str, state: Path
-) -> None:
+def test_moto_failure_without_cache_reports_the_reason(moto_pool: str, moto_endpoint: str, state: Path) -> None:
     result = refresh_principal_tag_map(moto_pool, PROVIDER, REGION, moto_endpoint, state=state)
     assert result.mapping is None and not result.refreshed
     assert result.reason is not None
-    assert result.reason.startswith("cannot refresh principal-tag map:") and result.reason.endswith(
-        "no cached map"
-    )
+    assert result.reason.startswith("cannot refresh principal-tag map:") and result.reason.endswith("no cached map")
     assert "\n" not in result.reason
     assert not cache_path(state, moto_pool).exists()
 

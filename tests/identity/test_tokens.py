@@ -18,9 +18,7 @@ PROFILE = "ClaudeCode"
 def write_session_file(home: Path, token: str, mode: int = 0o600, profile: str = PROFILE) -> Path:
     path = session_file(home, profile)
     path.parent.mkdir(mode=0o700, exist_ok=True)
-    path.write_text(
-        json.dumps({"token": token, "expires": 0, "email": "dev@example.com", "profile": profile})
-    )
+    path.write_text(json.dumps({"token": token, "expires": 0, "email": "dev@example.com", "profile": profile}))
     os.chmod(path, mode)
     return path
 
@@ -108,9 +106,7 @@ def test_directory_in_place_of_file_is_ignored(home: Path) -> None:
 
 def test_keyring_is_used_after_env_and_file(home: Path, fake_keyring: Path) -> None:
     record = {"token": "from-keyring", "expires": 0, "email": "", "profile": PROFILE}
-    fake_keyring.write_text(
-        json.dumps({f"claude-code-with-bedrock/{PROFILE}-monitoring": json.dumps(record)})
-    )
+    fake_keyring.write_text(json.dumps({f"claude-code-with-bedrock/{PROFILE}-monitoring": json.dumps(record)}))
     found = find_token(PROFILE, env={}, home=home).found
     assert found is not None and (found.token, found.source) == ("from-keyring", "keyring")
     write_session_file(home, "from-file")
@@ -120,9 +116,7 @@ def test_keyring_is_used_after_env_and_file(home: Path, fake_keyring: Path) -> N
 
 def test_keyring_not_consulted_when_disabled(home: Path, fake_keyring: Path) -> None:
     record = {"token": "from-keyring"}
-    fake_keyring.write_text(
-        json.dumps({f"claude-code-with-bedrock/{PROFILE}-monitoring": json.dumps(record)})
-    )
+    fake_keyring.write_text(json.dumps({f"claude-code-with-bedrock/{PROFILE}-monitoring": json.dumps(record)}))
     assert find_token(PROFILE, env={}, home=home, use_keyring=False).found is None
 
 
