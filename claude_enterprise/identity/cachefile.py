@@ -29,7 +29,7 @@ def read_json_object(path: Path) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # bad UTF-8/JSON, over-long integers, absurd nesting
         return None
     return value if isinstance(value, dict) else None
 

@@ -83,7 +83,7 @@ def _get_json(url: str, timeout_s: float) -> dict[str, Any]:
         raise JwksUnavailable(f"{url} returned more than {MAX_DOCUMENT_BYTES} bytes")
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8/JSON, over-long integers, absurd nesting
         raise JwksUnavailable(f"{url} did not return JSON") from exc
     if not isinstance(value, dict):
         raise JwksUnavailable(f"{url} did not return a JSON object")

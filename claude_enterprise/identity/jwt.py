@@ -91,7 +91,11 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except JwtError:
+        raise
+    # ValueError covers bad UTF-8, bad JSON and integers beyond Python's digit limit; RecursionError
+    # absurd nesting. All are a hostile or broken token, never a crash.
+    except (ValueError, RecursionError) as exc:
         raise JwtError(f"malformed token: {what} is not JSON") from exc
     if not isinstance(value, dict):
         raise JwtError(f"malformed token: {what} is not a JSON object")

@@ -50,7 +50,7 @@ def _token_from_json(text: str, where: str, warnings: list[str]) -> str | None:
     """The `token` member of the guidance's JSON record; None (with a warning) when unusable."""
     try:
         record = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, over-long integers, absurd nesting
         warnings.append(f"{where} is not valid JSON; ignored")
         return None
     token = record.get("token") if isinstance(record, dict) else None

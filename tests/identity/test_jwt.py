@@ -109,7 +109,9 @@ def test_header_without_kid_or_with_crit_is_refused(header: dict[str, object], m
         (f"{b64url(b'[1]')}.e30.AA", "header is not a JSON object"),
         (f"e30.{b64url(b'{}')[:-1]}x.AA", "payload"),
         ("e30." + b64url(b'{"a":1,"a":2}') + ".AA", "duplicate"),
-        ("x" * 70_000, "longer than"),
+        pytest.param("x" * 70_000, "longer than", id="too-long"),
+        pytest.param("e30." + b64url(b'{"exp": ' + b"9" * 5000 + b"}") + ".AA", "payload is not JSON", id="huge-int"),
+        pytest.param("e30." + b64url(b"[" * 20_000 + b"]" * 20_000) + ".AA", "payload is not JSON", id="deep-nesting"),
     ],
 )
 def test_malformed_tokens_are_refused_with_a_reason(token: str, message: str) -> None:

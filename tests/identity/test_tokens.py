@@ -75,7 +75,11 @@ def test_session_file_readable_by_others_is_warned_about(home: Path) -> None:
     assert "mode 0644" in search.warnings[0] and "chmod 600" in search.warnings[0]
 
 
-@pytest.mark.parametrize("content", ["{broken", "[]", '{"token": 5}', '{"token": ""}'])
+@pytest.mark.parametrize(
+    "content",
+    ["{broken", "[]", '{"token": 5}', '{"token": ""}', '{"token": 1' + "0" * 5000 + "}", "[" * 50_000],
+    ids=["broken", "list", "number", "empty", "huge-int", "deep-nesting"],
+)
 def test_unusable_session_file_is_skipped_with_a_warning(home: Path, content: str) -> None:
     path = write_session_file(home, "x")
     path.write_text(content)
