@@ -1,0 +1,133 @@
+"""The launch face of `claude-enterprise`: resolve, apply the command-line policy, find claude, run it.
+
+Exit codes (DESIGN.md §3): 1 refusal, 2 usage or configuration error, 127 no claude, else claude's code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from claude_enterprise import exitcodes
+
+from . import argv as argv_policy
+from . import environment, settings
+from .claude_bin import ClaudeNotFound, find_claude
+
+if TYPE_CHECKING:
+    from claude_enterprise.audit import AuditContext
+
+USAGE = """usage: claude-enterprise [--security-profile NAME] [--check-policy [--json]] [CLAUDE ARGS...]
+
+Runs Claude Code under your security profile. Options claude-enterprise does not own go to claude;
+`--` ends ours (claude-enterprise -- --help shows claude's help).
+  --security-profile NAME   ask for a profile no wider than your ceiling (env CLAUDE_ENTERPRISE_PROFILE)
+  --check-policy [--json]   show the resolved profile, why, and compliance checks
+  hook                      Claude Code's PreToolUse hook handler (used by the generated settings)
+"""
+
+
+def _error(message: str) -> None:
+    print(f"claude-enterprise: {message}", file=sys.stderr)
+
+
+def _refused(rule_id: str, message: str, ctx: AuditContext | None, profile: str | None,
+             args: Sequence[str]) -> int:
+    """One clear line, one audit event, exit 1. An unwritable trail does not turn a refusal into a start."""
+    import shlex
+
+    _error(message)
+    try:
+        from claude_enterprise.audit import AuditContext, AuditWriteError, record
+
+        try:
+            record("launch_refused", ctx or AuditContext(profile=profile), decision="deny", rule_id=rule_id,
+                   reason=message, command=shlex.join(args))
+        except AuditWriteError as exc:
+            _error(f"warning: the refusal was not audited: {exc}")
+    except ImportError as exc:  # a broken installation must still refuse
+        _error(f"warning: the refusal was not audited: {exc}")
+    return exitcodes.REFUSED
+
+
+def _user_layer(values: Sequence[str], profile: Any, ours_env: Mapping[str, str]) -> dict[str, Any] | str:
+    """The user's --settings merged together, or the one-line reason to refuse them."""
+    layer: dict[str, Any] = {}
+    for value in values:
+        try:
+            data = settings.load_user_settings(value)
+        except ValueError as exc:
+            return str(exc)
+        where = "(inline JSON)" if value.lstrip().startswith("{") else value
+        refusal = settings.vet_user_settings(data, profile, {"env": ours_env}, where)
+        if refusal is not None:
+            return refusal.message
+        layer = settings.merge(layer, data)
+    return layer
+
+
+def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """`claude-enterprise [our options] [claude args]` → exit code."""
+    env = os.environ if env is None else env
+    try:
+        ours = argv_policy.split_our_options(argv)
+    except argv_policy.UsageError as exc:
+        _error(str(exc))
+        return exitcodes.USAGE
+    if ours.help:
+        print(USAGE, end="")
+        return exitcodes.OK
+    if ours.version:
+        from claude_enterprise import __version__
+
+        print(f"claude-enterprise {__version__}")
+        return exitcodes.OK
+    if ours.check_policy:
+        _error("--check-policy is served by the claude-enterprise entry point, not the launcher")
+        return exitcodes.USAGE
+
+    from claude_enterprise.config import ConfigError
+    from claude_enterprise.profiles import ProfileError
+    from claude_enterprise.resolve import RefusedError, resolve
+
+    try:
+        resolution = resolve(ours.security_profile, env)
+    except (ProfileError, ConfigError) as exc:
+        _error(str(exc))
+        return exitcodes.CONFIG_ERROR
+    except RefusedError as exc:
+        return _refused("launch.profile_wider_than_ceiling", str(exc), None, exc.requested, ours.claude_args)
+    for warning in resolution.warnings:
+        _error(f"warning: {warning}")
+    profile = resolution.profile
+    ctx = resolution.audit_context(None)
+
+    vetted = argv_policy.vet_claude_args(ours.claude_args, profile)
+    if isinstance(vetted, argv_policy.Refusal):
+        return _refused(vetted.rule_id, vetted.message, ctx, profile.name, ours.claude_args)
+    refusal = environment.check_provider(env, profile, resolution.config.allowed_bedrock_regions)
+    if refusal is not None:
+        return _refused(refusal.rule_id, refusal.message, ctx, profile.name, ours.claude_args)
+    user_layer = _user_layer(vetted.user_settings, profile, profile.env)
+    if isinstance(user_layer, str):
+        return _refused("launch.user_settings_weaken", user_layer, ctx, profile.name, ours.claude_args)
+
+    try:
+        claude = find_claude(env)
+    except ClaudeNotFound as exc:
+        _error(str(exc))
+        return exitcodes.CLAUDE_NOT_FOUND
+
+    if not vetted.session:
+        # --version, --help and management commands start no model session: no settings layer to pass
+        # (commands reject --settings), but the same scrubbed environment; exec keeps them fast.
+        otel = environment.otel_attributes(dict(resolution.identity.user), resolution.attribution(), profile.name)
+        child_env = environment.child_environment(env, profile, session_vars={}, otel=otel)
+        sys.stdout.flush()
+        os.execve(claude, [str(claude), *vetted.args], child_env)
+
+    from .run import run_session
+
+    return run_session(resolution, vetted, claude, base_env=env, user_layer=user_layer)

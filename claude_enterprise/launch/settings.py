@@ -1,0 +1,226 @@
+"""The profile translated into Claude Code's real controls (REFERENCE.md §1).
+
+Two layers, both built here from the profile alone (pure):
+- the `--settings` layer, written to a 0600 file and placed last on claude's argv: native deny rules, the
+  starting permission mode, the PreToolUse hook, `env` re-assertions that keep the hook and the exec gate
+  alive against a repository's `.claude/settings*.json`, the model allow list and the output cap;
+- the `--managed-settings` layer (Claude Code's "parent" policy tier, which keeps only restrictive values):
+  the model allow list and the deny rules again, because arrays from every non-policy layer concatenate and a
+  repository's `availableModels: ["opus"]` would otherwise widen ours (verified on 2.1.197). When an
+  administrator's managed settings exist, Claude Code drops the parent tier unless they set
+  `parentSettingsBehavior: "merge"`; the `--settings` layer still applies then.
+
+A user's own `--settings` would be dropped by Claude Code (only the last `--settings` counts), so the
+launcher merges it under ours after `vet_user_settings` refused anything that would weaken the profile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from claude_enterprise.profiles import Profile
+
+from .argv import Refusal, allowed_modes, is_open, model_allowed
+
+SHELL_TOOLS = ("Bash",)
+WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
+WEB_TOOLS = ("WebFetch", "WebSearch")
+HOOKED_TOOLS = SHELL_TOOLS + WRITE_TOOLS + WEB_TOOLS
+HOOK_TIMEOUT_S = 30
+
+# Variables that switch Claude Code's hooks off or move its policy sources; re-asserted in our layer so a
+# repository's settings `env` cannot set them (the layer's env beats a repository's, verified).
+HOOK_GUARD_ENV = {
+    "CLAUDE_CODE_SIMPLE": "0",
+    "CLAUDE_CODE_SAFE_MODE": "0",
+    # A PowerShell tool is a shell the Bash matcher and the exec gate do not see.
+    "CLAUDE_CODE_USE_POWERSHELL_TOOL": "0",
+}
+SHELL_PREFIX = "CLAUDE_CODE_SHELL_PREFIX"
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def native_deny_rules(profile: Profile) -> list[str]:
+    """Tools removed outright, so they are refused even if every hook failed (hooks fail open)."""
+    rules: list[str] = []
+    if profile.shell.mode == "none":
+        rules.extend(SHELL_TOOLS)
+    if profile.file_write == "none":
+        rules.extend(WRITE_TOOLS)
+    if profile.network_access == "deny":
+        rules.extend(WEB_TOOLS)
+    return rules
+
+
+def available_models(profile: Profile) -> list[str] | None:
+    """`availableModels` entries: Claude Code takes aliases, version prefixes and ids, not globs.
+
+    Glob patterns (e.g. `*claude-sonnet-*`, for Bedrock ids) stay with the launcher's own `--model` check;
+    an allow list made only of globs becomes `[]`, which Claude Code reads as "the default model only".
+    """
+    if not profile.models:
+        return None
+    return [m for m in profile.models if not _GLOB.search(m)]
+
+
+def command_hook(command: str) -> dict[str, Any]:
+    """The PreToolUse hook running `command` for the shell, file and web tools."""
+    return {
+        "PreToolUse": [
+            {
+                "matcher": "|".join(HOOKED_TOOLS),
+                "hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_S}],
+            }
+        ]
+    }
+
+
+def build_settings(
+    profile: Profile,
+    *,
+    hook_command: str,
+    gate_path: str | None,
+    env: Mapping[str, str],
+    fragment: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The `--settings` layer.
+
+    `env` holds the variables to re-assert (profile env, session variables, OTEL attributes); `fragment` is
+    the enforcement's own part (DecisionServer.settings_fragment(): hooks and the gate), merged last. Without
+    a gate, CLAUDE_CODE_SHELL_PREFIX is re-asserted empty so a repository cannot install its own prefix.
+    """
+    permissions: dict[str, Any] = {
+        "defaultMode": profile.permission_mode,
+        "disableBypassPermissionsMode": "disable",
+    }
+    deny = native_deny_rules(profile)
+    if deny:
+        permissions["deny"] = deny
+    layer: dict[str, Any] = {
+        "disableAllHooks": False,
+        "permissions": permissions,
+        "hooks": command_hook(hook_command),
+        "env": {
+            **dict(env),
+            **HOOK_GUARD_ENV,
+            "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(profile.max_output_tokens),
+            SHELL_PREFIX: gate_path or "",
+        },
+    }
+    models = available_models(profile)
+    if models is not None:
+        layer["availableModels"] = models
+        layer["enforceAvailableModels"] = True
+    if fragment:
+        if "hooks" in fragment:
+            layer["hooks"] = {}  # the enforcement's hooks replace the plain command hook
+        layer = merge(layer, fragment)
+    return layer
+
+
+def build_managed_layer(profile: Profile) -> dict[str, Any]:
+    """Restrictive values for Claude Code's parent policy tier (`--managed-settings`)."""
+    layer: dict[str, Any] = {"permissions": {"disableBypassPermissionsMode": "disable"}}
+    deny = native_deny_rules(profile)
+    if deny:
+        layer["permissions"]["deny"] = deny
+    models = available_models(profile)
+    if models is not None:
+        layer["availableModels"] = models
+        layer["enforceAvailableModels"] = True
+    return layer
+
+
+def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """Claude Code's layering: `top` wins for scalars, dicts merge, lists concatenate (deduplicated)."""
+    out: dict[str, Any] = dict(base)
+    for key, value in top.items():
+        old = out.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            out[key] = merge(old, value)
+        elif isinstance(old, list) and isinstance(value, list):
+            out[key] = old + [v for v in value if v not in old]
+        else:
+            out[key] = value
+    return out
+
+
+# Keys that bring in tools or code the hook does not judge: only for profiles that allow everything anyway.
+_OPEN_ONLY_KEYS = ("mcpServers", "enableAllProjectMcpServers", "enabledMcpjsonServers", "enabledPlugins",
+                   "extraKnownMarketplaces", "apiKeyHelper", "awsAuthRefresh", "awsCredentialExport")
+
+
+def vet_user_settings(user: Any, profile: Profile, ours: Mapping[str, Any], where: str) -> Refusal | None:
+    """Refuse a user `--settings` that would weaken the profile once merged under our layer.
+
+    Weakening: switching hooks off, setting any variable we re-assert or a hook-disabling one, a wider
+    permission mode, re-enabling bypass mode, models outside the profile (arrays concatenate, so an extra
+    `availableModels` entry would widen ours), `enforceAvailableModels: false`, and for non-open profiles
+    MCP servers, plugins and credential helpers (commands Claude Code runs outside the hook's view).
+    Additive hooks and extra deny rules are fine: a deny anywhere wins.
+    """
+
+    def refuse(what: str) -> Refusal:
+        message = f"refused --settings {where}: {what} would weaken profile {profile.name!r}"
+        return Refusal("launch.user_settings_weaken", message)
+
+    if not isinstance(user, Mapping):
+        return Refusal("launch.user_settings_invalid", f"refused --settings {where}: "
+                                                       "expected a JSON object")
+    if user.get("disableAllHooks", False) is not False:
+        return refuse("disableAllHooks")
+    protected = set(ours.get("env", {})) | set(HOOK_GUARD_ENV) | {SHELL_PREFIX}
+    env = user.get("env", {})
+    if not isinstance(env, Mapping):
+        return refuse("a non-object env")
+    for key in env:
+        if key in protected or key.startswith("CLAUDE_ENTERPRISE_"):
+            return refuse(f"env {key}")
+    permissions = user.get("permissions", {})
+    if not isinstance(permissions, Mapping):
+        return refuse("a non-object permissions")
+    mode = permissions.get("defaultMode")
+    if mode is not None and mode not in allowed_modes(profile):
+        return refuse(f"permissions.defaultMode {mode}")
+    if permissions.get("disableBypassPermissionsMode", "disable") != "disable":
+        return refuse("permissions.disableBypassPermissionsMode")
+    models = user.get("availableModels", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) and model_allowed(m, profile)
+                                               for m in models):
+        return refuse("availableModels outside the profile's models")
+    if profile.models and any(_GLOB.search(m) for m in models):
+        return refuse("a glob in availableModels")
+    if user.get("enforceAvailableModels", True) is not True:
+        return refuse("enforceAvailableModels false")
+    model = user.get("model")
+    if model is not None and not (isinstance(model, str) and model_allowed(model, profile)):
+        return refuse(f"model {model}")
+    if not is_open(profile):
+        for key in _OPEN_ONLY_KEYS:
+            if key in user:
+                return refuse(key)
+    return None
+
+
+def load_user_settings(value: str) -> Any:
+    """A `--settings` value as Claude Code reads it: inline JSON when it looks like an object, else a file.
+
+    Raises ValueError with a one-line message.
+    """
+    text = value
+    where = "inline JSON"
+    if not value.lstrip().startswith("{"):
+        where = value
+        try:
+            with open(value, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise ValueError(f"--settings {value}: cannot read it ({exc.strerror})") from exc
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"--settings {where}: not valid JSON ({exc})") from exc
