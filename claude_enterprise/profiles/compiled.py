@@ -48,9 +48,3 @@ def write(directory: Path) -> Path:
     tmp.write_text(json.dumps({"format": _FORMAT, "files": entries}, indent=1, sort_keys=True) + "\n")
     tmp.replace(cache)
     return cache
-
-
-if __name__ == "__main__":  # regenerate the bundled cache: python -m claude_enterprise.profiles.compiled
-    from ..paths import bundled_policies_dir
-
-    print(write(bundled_policies_dir() / "profiles"))

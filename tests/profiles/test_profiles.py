@@ -65,7 +65,7 @@ def test_ranking(catalog):
 def test_bundled_compiled_cache_is_current():
     files = sorted(p for p in BUNDLED.iterdir() if p.suffix == ".yaml")
     assert compiled.load_if_current(BUNDLED, files) is not None, (
-        "policies/profiles/.compiled-profiles.json is stale: run python -m claude_enterprise.profiles.compiled"
+        "policies/profiles/.compiled-profiles.json is stale: run claude-enterprise policies compile policies/profiles"
     )
 
 

@@ -1,0 +1,267 @@
+"""`claude-enterprise --check-policy [--json]`: is this machine compliant, and under which profile, and why.
+
+Exit 0 compliant (warnings allowed), 1 a check failed or the request is refused, 2 configuration error.
+Each check is a small function returning a `Check`; the report is the list of them plus what the profile
+applies (environment variables and the Claude Code settings layer).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from claude_enterprise import exitcodes, paths
+from claude_enterprise.config import ConfigError
+from claude_enterprise.profiles import ProfileError
+from claude_enterprise.resolve import RefusedError, Resolution, resolve
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+HOOK_MARKER = "claude-enterprise hook"
+GATE_NAME = "claude-enterprise-gate"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+
+
+def check_config(res: Resolution) -> Check:
+    cfg = res.config
+    if cfg.source is None:
+        return Check("config", PASS, "embedded default: no enterprise-config.json installed")
+    if cfg.managed:
+        return Check("config", PASS, f"managed configuration {cfg.source}")
+    return Check("config", WARN, f"{cfg.source} from CLAUDE_ENTERPRISE_CONFIG: not admin-managed")
+
+
+def check_token(res: Resolution) -> Check:
+    ident = res.identity
+    if ident.status == "valid":
+        who = ident.user.get("email") or ident.user.get("sub") or "unknown user"
+        return Check("token", PASS, f"valid ID token for {who} from {ident.source}")
+    if ident.status == "expired":
+        return Check("token", WARN, f"ID token from {ident.source} expired ({ident.reason}); sign in again")
+    if ident.status == "invalid":
+        return Check("token", FAIL, f"ID token from {ident.source} failed verification: {ident.reason}")
+    detail = "no ID token found; the ceiling comes from the configuration"
+    if ident.reason:
+        detail += f" ({ident.reason})"
+    return Check("token", WARN if res.config.identity_issuer else PASS, detail)
+
+
+def check_claude(env: Mapping[str, str]) -> Check:
+    from claude_enterprise.launch.claude_bin import ClaudeNotFound, claude_version, find_claude
+
+    try:
+        claude = find_claude(env)
+    except ClaudeNotFound as exc:
+        return Check("claude", FAIL, str(exc))
+    version = claude_version(claude, paths.state_dir() / "claude-version.json")
+    if version is None:
+        return Check("claude", FAIL, f"{claude} did not answer --version")
+    return Check("claude", PASS, f"{claude} version {version}")
+
+
+def managed_settings_findings(data: Any) -> list[str]:
+    """What is missing from Claude Code's managed settings for claude started without the wrapper."""
+    if not isinstance(data, Mapping):
+        return ["is not a JSON object"]
+    problems = []
+    if data.get("disableAllHooks") is True:
+        problems.append("disableAllHooks is true")
+    entries = (data.get("hooks") or {}).get("PreToolUse") or []
+    commands = [
+        hook.get("command", "")
+        for entry in entries if isinstance(entry, Mapping) and "Bash" in str(entry.get("matcher", ""))
+        for hook in entry.get("hooks", []) if isinstance(hook, Mapping)
+    ]
+    if not any(HOOK_MARKER in c for c in commands):
+        problems.append(f"no PreToolUse hook running `{HOOK_MARKER}` for Bash")
+    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
+    if not prefix.endswith(GATE_NAME):
+        problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
+    if (data.get("permissions") or {}).get("disableBypassPermissionsMode") != "disable":
+        problems.append('permissions.disableBypassPermissionsMode is not "disable"')
+    return problems
+
+
+def check_managed_settings() -> Check:
+    path = paths.claude_managed_settings_file()
+    if not path.is_file():
+        return Check("managed_settings", WARN, f"{path} absent: a user could start claude without the wrapper")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return Check("managed_settings", FAIL, f"{path}: unreadable or not JSON ({exc})")
+    problems = managed_settings_findings(data)
+    if not paths.is_admin_owned(path):
+        problems.append("the file is writable by non-administrators")
+    if problems:
+        return Check("managed_settings", FAIL, f"{path}: " + "; ".join(problems))
+    return Check("managed_settings", PASS, f"{path} routes claude through the hook and the exec gate")
+
+
+def check_bedrock_region(res: Resolution, env: Mapping[str, str]) -> Check:
+    from claude_enterprise.launch.environment import truthy
+
+    if not truthy(env.get("CLAUDE_CODE_USE_BEDROCK")):
+        return Check("bedrock_region", PASS, "Bedrock not in use (CLAUDE_CODE_USE_BEDROCK unset)")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    allowed = res.config.allowed_bedrock_regions
+    if not allowed:
+        return Check("bedrock_region", WARN, f"Bedrock in {region or 'no region'}: no allowed_bedrock_regions set")
+    if region in allowed:
+        return Check("bedrock_region", PASS, f"Bedrock in {region}, allowed ({', '.join(allowed)})")
+    return Check("bedrock_region", FAIL, f"Bedrock in {region or 'no AWS_REGION'}; allowed: {', '.join(allowed)}")
+
+
+def check_audit(res: Resolution) -> list[Check]:
+    from claude_enterprise.audit import spool_status
+
+    try:
+        status = spool_status()
+    except Exception as exc:  # a broken spool is a finding, not a crash
+        return [Check("audit_sink", FAIL, f"audit spool unusable: {exc}")]
+    depth = f"{status.depth} unshipped event(s)"
+    if status.oldest_unshipped_ts:
+        depth += f", oldest {status.oldest_unshipped_ts}"
+    if not status.writable or status.full:
+        why = "full" if status.full else "not writable"
+        checks = [Check("audit_sink", FAIL, f"audit spool {status.directory} is {why}; {depth}")]
+    elif status.high_water:
+        checks = [Check("audit_sink", WARN, f"audit spool {status.directory} nearly full; {depth}")]
+    else:
+        checks = [Check("audit_sink", PASS, f"audit spool {status.directory} writable; {depth}")]
+    cfg = res.config
+    if not cfg.cloudwatch_enabled:
+        checks.append(Check("audit_cloudwatch", PASS, "embedded default: events stay in the local trail"))
+    else:
+        checks.append(_check_cloudwatch(cfg.audit_log_group, cfg.audit_region, cfg.audit_endpoint_url))
+    return checks
+
+
+def _check_cloudwatch(group: str, region: str | None, endpoint_url: str | None) -> Check:
+    import boto3
+    from botocore.config import Config
+
+    try:
+        client = boto3.client("logs", region_name=region, endpoint_url=endpoint_url,
+                              config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}))
+        found = client.describe_log_groups(logGroupNamePrefix=group, limit=1).get("logGroups", [])
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Check("audit_cloudwatch", WARN, f"CloudWatch Logs unreachable ({first}); events wait in the spool")
+    if not any(g.get("logGroupName") == group for g in found):
+        return Check("audit_cloudwatch", WARN, f"log group {group} not found; the shipper creates it on first use")
+    return Check("audit_cloudwatch", PASS, f"CloudWatch Logs reachable, log group {group} in {region}")
+
+
+def applied_controls(res: Resolution) -> dict[str, Any]:
+    """The variables and settings layer a wrapper session of this profile applies."""
+    from claude_enterprise.launch import environment, settings
+
+    profile = res.profile
+    otel = environment.otel_attributes(dict(res.identity.user), res.attribution(), profile.name)
+    merged_otel = environment.merge_otel_attributes(os.environ.get("OTEL_RESOURCE_ATTRIBUTES"), otel)
+    env = {**dict(profile.env), "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(profile.max_output_tokens)}
+    script = shutil.which("claude-enterprise") or "claude-enterprise"
+    layer = settings.build_settings(
+        profile,
+        hook_command=f"{script} hook",
+        gate_path=shutil.which(GATE_NAME) or GATE_NAME,
+        env=environment.reasserted_env(profile, {}, merged_otel),
+    )
+    return {"env": env, "settings": layer}
+
+
+def run_checks(res: Resolution, env: Mapping[str, str]) -> list[Check]:
+    checks: list[Callable[[], Check | list[Check]]] = [
+        lambda: Check("profile", PASS, f"{res.profile.name}: {res.source}"),
+        lambda: check_config(res),
+        lambda: check_token(res),
+        lambda: check_claude(env),
+        check_managed_settings,
+        lambda: check_bedrock_region(res, env),
+        lambda: check_audit(res),
+    ]
+    out: list[Check] = []
+    for make in checks:
+        result = make()
+        out.extend(result if isinstance(result, list) else [result])
+    return out
+
+
+def _print_text(report: dict[str, Any]) -> None:
+    marks = {PASS: "ok  ", WARN: "warn", FAIL: "FAIL"}
+    print(f"profile: {report['profile']}  ({report['source']})")
+    print(f"ceiling: {report['ceiling']}  ({report['ceiling_source']})")
+    for check in report["checks"]:
+        print(f"[{marks[check['status']]}] {check['name']}: {check['detail']}")
+    if "applied" in report:
+        print("environment:")
+        for key, value in sorted(report["applied"]["env"].items()):
+            print(f"  {key}={value}")
+        print("claude code settings layer:")
+        print("  " + json.dumps(report["applied"]["settings"], indent=2, sort_keys=True).replace("\n", "\n  "))
+    print("compliant" if report["compliant"] else "NOT compliant")
+
+
+def _record(res: Resolution | None, report: dict[str, Any]) -> None:
+    from claude_enterprise.audit import AuditContext, AuditWriteError, record
+
+    ctx = res.audit_context(None) if res is not None else AuditContext(profile=report.get("profile"))
+    failed = [c["name"] for c in report["checks"] if c["status"] == FAIL]
+    # An unwritable trail is already a failed audit_sink check in the report itself.
+    with contextlib.suppress(AuditWriteError):
+        record("check_policy", ctx, decision="compliant" if report["compliant"] else "non_compliant",
+               reason=", ".join(failed) or "all checks passed", source=report.get("source"))
+
+
+def check_policy_main(requested: str | None, *, as_json: bool, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    try:
+        res = resolve(requested, env)
+    except (ProfileError, ConfigError) as exc:
+        if as_json:
+            print(json.dumps({"profile": None, "source": None, "compliant": False,
+                              "checks": [{"name": "config", "status": FAIL, "detail": str(exc)}]}))
+        print(f"claude-enterprise: {exc}", file=sys.stderr)
+        return exitcodes.CONFIG_ERROR
+    except RefusedError as exc:
+        report = {"profile": exc.requested, "source": "refused", "compliant": False,
+                  "checks": [{"name": "profile", "status": FAIL, "detail": str(exc)}]}
+        _record(None, report)
+        print(json.dumps(report) if as_json else f"claude-enterprise: {exc}",
+              file=sys.stdout if as_json else sys.stderr)
+        return exitcodes.REFUSED
+    checks = run_checks(res, env)
+    compliant = all(c.status != FAIL for c in checks)
+    report = {
+        "profile": res.profile.name,
+        "source": res.source,
+        "ceiling": res.ceiling.name,
+        "ceiling_source": res.ceiling_source,
+        "compliant": compliant,
+        "checks": [asdict(c) for c in checks],
+        "warnings": list(res.warnings),
+        "identity": {"status": res.identity.status, "source": res.identity.source, "reason": res.identity.reason,
+                     "user": dict(res.identity.user), "tags": dict(res.identity.tags)},
+        "config": {"source": res.config.source, "managed": res.config.managed},
+        "applied": applied_controls(res),
+    }
+    _record(res, report)
+    if as_json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        _print_text(report)
+    return exitcodes.COMPLIANT if compliant else exitcodes.NON_COMPLIANT
+
+

@@ -1,0 +1,65 @@
+"""`claude-enterprise policies list | show NAME | compile DIR | managed-settings`: the profile catalogue.
+
+`compile` is for administrators (and packaging): it validates a profile directory and writes its compiled
+cache so the hook needs no YAML parser. `managed-settings` prints the Claude Code managed-settings.json that
+MDM installs so that `claude` started without the wrapper still meets the hook and the exec gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from claude_enterprise import exitcodes, paths
+from claude_enterprise.config import ConfigError, managed_dir_trusted
+from claude_enterprise.profiles import ProfileError, get_profile, load_catalog
+from claude_enterprise.profiles.compiled import write as write_compiled
+
+
+def _catalog():
+    managed = managed_dir_trusted()
+    return load_catalog(paths.bundled_policies_dir() / "profiles", managed / "profiles.d" if managed else None)
+
+
+def managed_settings(hook_command: str, gate: str) -> dict:
+    """Claude Code managed settings that route every session through our hook and gate."""
+    from claude_enterprise.launch.settings import HOOK_TIMEOUT_S, HOOKED_TOOLS
+
+    return {
+        "disableAllHooks": False,
+        "permissions": {"disableBypassPermissionsMode": "disable"},
+        "hooks": {"PreToolUse": [{"matcher": "|".join(HOOKED_TOOLS), "hooks": [
+            {"type": "command", "command": hook_command, "timeout": HOOK_TIMEOUT_S}]}]},
+        "env": {"CLAUDE_CODE_SHELL_PREFIX": gate, "CLAUDE_CODE_SIMPLE": "0", "CLAUDE_CODE_SAFE_MODE": "0"},
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="claude-enterprise policies", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the known profiles, narrowest first")
+    show = sub.add_parser("show", help="one profile, normalised, as JSON")
+    show.add_argument("name")
+    compile_ = sub.add_parser("compile", help="validate a profile directory and write its compiled cache")
+    compile_.add_argument("directory", type=Path)
+    sub.add_parser("managed-settings", help="print the managed-settings.json for MDM")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "compile":
+            print(f"wrote {write_compiled(args.directory)}")
+        elif args.command == "managed-settings":
+            script = shutil.which("claude-enterprise") or "claude-enterprise"
+            gate = shutil.which("claude-enterprise-gate") or "claude-enterprise-gate"
+            print(json.dumps(managed_settings(f"{script} hook", gate), indent=2))
+        elif args.command == "show":
+            print(json.dumps(get_profile(_catalog(), args.name, "argument NAME").to_dict(), indent=2))
+        else:
+            for profile in sorted(_catalog().values(), key=lambda p: (p.rank, p.name)):
+                print(f"{profile.name:<16} rank {profile.rank}  {profile.description}  [{profile.source}]")
+    except (ProfileError, ConfigError) as exc:
+        print(f"claude-enterprise: {exc}", file=sys.stderr)
+        return exitcodes.CONFIG_ERROR
+    return exitcodes.OK
