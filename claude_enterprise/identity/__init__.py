@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from claude_enterprise.identity.jwks import DEFAULT_MAX_AGE_S, DEFAULT_TIMEOUT_S, JwksUnavailable, load_keys
+from claude_enterprise.identity.jwks import (
+    DEFAULT_MAX_AGE_S,
+    DEFAULT_TIMEOUT_S,
+    JwksUnavailable,
+    KeySet,
+    load_keys,
+    parse_jwks,
+)
 from claude_enterprise.identity.jwt import JwtError, header_kid, parse_compact, verify
 from claude_enterprise.identity.tagmap import (
     provider_name_for_issuer,
@@ -69,6 +76,9 @@ class IdentitySettings:
     region: str | None = None
     clock_skew_s: int = 60
     jwks_max_age_s: float = DEFAULT_MAX_AGE_S
+    # A JWKS document pinned in the admin-owned configuration. When set it is the only source of keys:
+    # no network, no cache, so nothing the user can write decides which signatures are accepted.
+    jwks: Mapping[str, Any] | None = None
     jwks_timeout_s: float = DEFAULT_TIMEOUT_S
 
 
@@ -84,7 +94,9 @@ class Identity:
     user: Mapping[str, str] = field(default_factory=dict)  # sub, email, name
     tag_sources: Mapping[str, str] = field(default_factory=dict)  # tag key -> where it came from
     keys_origin: str | None = None  # JWKS used for the signature check
-    keys_from_network: bool = False  # False: verified against the user-writable cache only
+    # True when the key came from the admin-pinned JWKS or an issuer fetch made by this call; False when
+    # it was read from the JWKS cache, which the user (or an agent running as the user) can write.
+    keys_trusted: bool = False
     warnings: tuple[str, ...] = ()
 
 
@@ -149,19 +161,23 @@ def load_identity(
     except JwtError as exc:
         return invalid(str(exc))
     try:
-        keyset = load_keys(
-            settings.issuer,
-            settings.jwks_uri,
-            cache_dir=state / "jwks",
-            now=now,
-            need_kid=kid,
-            max_age_s=settings.jwks_max_age_s,
-            timeout_s=settings.jwks_timeout_s,
-        )
+        if settings.jwks is not None:
+            keyset = KeySet(parse_jwks(settings.jwks), "config jwks", now, from_network=False)
+        else:
+            keyset = load_keys(
+                settings.issuer,
+                settings.jwks_uri,
+                cache_dir=state / "jwks",
+                now=now,
+                need_kid=kid,
+                max_age_s=settings.jwks_max_age_s,
+                timeout_s=settings.jwks_timeout_s,
+            )
     except JwksUnavailable as exc:
         return invalid(f"cannot verify token: {exc}")
     warnings.extend(keyset.warnings)
-    provenance: dict[str, Any] = {"keys_origin": keyset.origin, "keys_from_network": keyset.from_network}
+    trusted = settings.jwks is not None or keyset.from_network
+    provenance: dict[str, Any] = {"keys_origin": keyset.origin, "keys_trusted": trusted}
     key = keyset.keys.get(kid)
     if key is None:
         return invalid(f"token signed with unknown key {kid!r} (not in the issuer's JWKS)", **provenance)

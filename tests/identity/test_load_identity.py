@@ -13,6 +13,7 @@ import boto3
 from claude_enterprise.identity import Identity, IdentitySettings, load_identity
 from claude_enterprise.identity.cachefile import write_json_private
 from claude_enterprise.identity.jwks import MIN_REFETCH_INTERVAL_S
+from claude_enterprise.identity.jwks import cache_path as jwks_cache_path
 from claude_enterprise.identity.tagmap import cache_path, provider_name_for_issuer
 from claude_enterprise.identity.tags import TAGS_CLAIM
 from claude_enterprise.identity.tokens import ENV_VAR, session_file
@@ -51,7 +52,7 @@ def test_valid_token_gives_tags_groups_and_user(issuer: Issuer, idp_key: Signing
     assert identity.tag_sources["UserEmail"] == "Bedrock guidance default mapping: claim 'email'"
     assert identity.groups == ("devs",)
     assert identity.user == {"sub": "0f6c-user", "email": "dev@example.com", "name": "Dev User"}
-    assert identity.keys_from_network and identity.keys_origin == f"{issuer.jwks_uri} (fetched)"
+    assert identity.keys_trusted and identity.keys_origin == f"{issuer.jwks_uri} (fetched)"
     assert identity.warnings == ()
 
 
@@ -62,7 +63,7 @@ def test_second_load_verifies_from_the_cache(issuer: Issuer, idp_key: SigningKey
     identity = load(settings_for(issuer.url), token, home, state, now=NOW + 60)
     assert identity.status == "valid"
     assert issuer.requests == []
-    assert not identity.keys_from_network
+    assert not identity.keys_trusted
 
 
 def test_forged_token_is_invalid_and_carries_nothing(
@@ -125,7 +126,7 @@ def test_offline_with_cache_still_verifies(
     offline = settings_for(issuer.url, jwks_uri=f"{offline_url}/jwks.json", jwks_max_age_s=0)
     identity = load(offline, token, home, state, now=NOW + 10)
     assert identity.status == "valid"
-    assert not identity.keys_from_network
+    assert not identity.keys_trusted
     assert any("unreachable" in warning for warning in identity.warnings)
 
 
@@ -263,3 +264,23 @@ def test_configured_provider_name_selects_the_cached_pool_map(
     token = idp_key.sign(profile_claims(issuer.url, **{"custom:profile": "restricted"}))
     settings = settings_for(issuer.url, identity_pool_id=POOL, provider_name="okta-app")
     assert load(settings, token, home, state).tags["SecurityProfile"] == "restricted"
+
+
+def test_admin_pinned_jwks_is_the_only_key_source(
+    idp_key: SigningKey, attacker_key: SigningKey, rotated_key: SigningKey, home: Path, state: Path, offline_url: str
+) -> None:
+    """With keys pinned in configuration, a planted JWKS cache cannot make a forged token verify."""
+    planted = {"issuer": offline_url, "jwks_uri": "x", "fetched_at": NOW, "jwks": {"keys": [attacker_key.jwk()]}}
+    write_json_private(jwks_cache_path(state / "jwks", offline_url), planted)
+    forged = attacker_key.sign(profile_claims(offline_url))
+    # Without pinning, a planted cache verifies the forgery; the result says the keys were not trusted.
+    planted_result = load(settings_for(offline_url), forged, home, state)
+    assert (planted_result.status, planted_result.keys_trusted) == ("valid", False)
+    pinned = settings_for(offline_url, jwks={"keys": [idp_key.jwk()]})
+    assert load(pinned, forged, home, state).status == "invalid"
+    genuine = load(pinned, idp_key.sign(profile_claims(offline_url)), home, state)
+    assert genuine.status == "valid" and genuine.keys_trusted and genuine.keys_origin == "config jwks"
+    unknown = load(pinned, rotated_key.sign(profile_claims(offline_url)), home, state)
+    assert unknown.status == "invalid" and "unknown key" in (unknown.reason or "")
+    broken = load(settings_for(offline_url, jwks={"no": "keys"}), forged, home, state)
+    assert broken.status == "invalid" and (broken.reason or "").startswith("cannot verify token")
