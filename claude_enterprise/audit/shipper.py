@@ -64,6 +64,7 @@ BACKOFF_BASE_S = 0.2
 BACKOFF_CAP_S = 20.0
 # Rounds of our own backoff after botocore's retries are exhausted, when no deadline bounds the run.
 MAX_ROUNDS = 6
+QUICK_BUDGET_S = 10.0
 
 
 @dataclass
@@ -332,7 +333,13 @@ def ship(spool_dir: Path, *, log_group: str = DEFAULT_LOG_GROUP, region: str, en
                 spool_for(spool_dir).repair()
             except AuditWriteError as exc:
                 report.errors.append(f"could not check the spool tail: {exc}")
-            run = _Run(spool_dir, client or logs_client(region, endpoint_url), report,
+            if client is None:
+                # A short budget (exit flush) needs short network timeouts and no long retry sleeps
+                # inside botocore, or one hung call would outlive the deadline.
+                quick = end is not None and deadline is not None and deadline < QUICK_BUDGET_S
+                client = (logs_client(region, endpoint_url, max_attempts=1, connect_timeout=1.0,
+                                      read_timeout=2.0) if quick else logs_client(region, endpoint_url))
+            run = _Run(spool_dir, client, report,
                        retention_days=retention_days, kms_key_id=kms_key_id, deadline=end, stop=stop,
                        backoff_base=backoff_base)
             try:

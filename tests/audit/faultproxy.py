@@ -68,6 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault == "500":
                 self._error(500, "InternalFailure", "injected server error")
                 return
+            if fault == "denied":
+                self._error(400, "AccessDeniedException", "injected: not authorized")
+                return
             if fault == "reset":
                 self._reset()
                 return
