@@ -16,6 +16,12 @@ give a wider profile than having no token):
   `claims`/`user` are kept for the message, `tags`/`groups` stay empty.
 - `invalid`: anything else, including a token that cannot be verified because the issuer's keys are
   unreachable and uncached. The resolver answers with the narrowest profile.
+
+Caches live in the user's state directory, which the user, or an agent running commands as the user,
+can write. Two fields let the resolver weigh that: `keys_trusted` is False when the signing key was
+read from the JWKS cache rather than fetched by this call or pinned in configuration (`jwks`), and
+`tag_sources` names the principal-tag map cache for every tag it produced. Pinning `jwks` in the
+admin-owned configuration removes the cache from the trust path entirely.
 """
 
 from __future__ import annotations
