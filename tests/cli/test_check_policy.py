@@ -1,0 +1,109 @@
+"""`claude-enterprise --check-policy [--json]` as a user or CI job runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from claude_enterprise.cli.check_policy import managed_settings_findings
+from claude_enterprise.cli.policies_cmd import managed_settings
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture
+def env(claude_home, claude_bin, tmp_path) -> dict[str, str]:
+    return {
+        **claude_home,
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO_ROOT),
+        "CLAUDE_ENTERPRISE_CLAUDE_BIN": str(claude_bin),
+        "CLAUDE_ENTERPRISE_STATE_DIR": str(tmp_path / "state"),
+        "CLAUDE_ENTERPRISE_MANAGED_DIR": str(tmp_path / "no-managed"),
+        "CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS": str(tmp_path / "managed-settings.json"),
+    }
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", *args], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def checks(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, str]]:
+    report = json.loads(result.stdout)
+    return {c["name"]: c for c in report["checks"]}
+
+
+def test_embedded_default_is_compliant_with_a_warning(env):
+    result = run(env, "--check-policy", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["profile"] == "standard" and report["source"] == "bundled default" and report["compliant"]
+    by_name = checks(result)
+    assert by_name["claude"]["status"] == "pass" and "2.1." in by_name["claude"]["detail"]
+    assert by_name["managed_settings"]["status"] == "warn"
+    assert by_name["audit_sink"]["status"] == "pass"
+    assert report["applied"]["env"]["CLAUDE_ALLOW_SHELL_EXEC"] == "true"
+    assert report["applied"]["settings"]["permissions"]["disableBypassPermissionsMode"] == "disable"
+
+
+def test_ci_usage_restricted(env):
+    result = run({**env, "CLAUDE_ENTERPRISE_PROFILE": "restricted"}, "--check-policy")
+    assert result.returncode == 0, result.stderr
+    assert "profile: restricted  (env CLAUDE_ENTERPRISE_PROFILE" in result.stdout
+    assert "CLAUDE_ALLOW_SHELL_EXEC=restricted" in result.stdout and result.stdout.rstrip().endswith("compliant")
+
+
+def test_missing_claude_is_not_compliant(env, tmp_path):
+    result = run({**env, "CLAUDE_ENTERPRISE_CLAUDE_BIN": str(tmp_path / "nope")}, "--check-policy", "--json")
+    assert result.returncode == 1
+    assert checks(result)["claude"]["status"] == "fail" and not json.loads(result.stdout)["compliant"]
+
+
+def test_broken_config_exits_2_naming_the_file(env, tmp_path):
+    cfg = tmp_path / "enterprise-config.json"
+    cfg.write_text('{"security_profile": "standard", "typo_key": 1}')
+    result = run({**env, "CLAUDE_ENTERPRISE_CONFIG": str(cfg)}, "--check-policy")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"claude-enterprise: {cfg}: typo_key: unknown key; see the README for the keys " \
+                                    "enterprise-config.json accepts"
+
+
+def test_widening_is_refused_and_audited(env, tmp_path):
+    cfg = tmp_path / "enterprise-config.json"
+    cfg.write_text('{"security_profile": "restricted"}')
+    result = run({**env, "CLAUDE_ENTERPRISE_CONFIG": str(cfg)}, "--check-policy", "--security-profile", "elevated")
+    assert result.returncode == 1 and "ceiling 'restricted'" in result.stderr
+    trail = "".join(p.read_text() for p in (tmp_path / "state" / "audit").glob("*.jsonl"))
+    assert '"type": "check_policy"' in trail or '"type":"check_policy"' in trail
+
+
+def test_bedrock_region_outside_allowed_list_fails(env, tmp_path):
+    cfg = tmp_path / "enterprise-config.json"
+    cfg.write_text('{"allowed_bedrock_regions": ["us-east-1", "us-west-2"]}')
+    bedrock = {**env, "CLAUDE_ENTERPRISE_CONFIG": str(cfg), "CLAUDE_CODE_USE_BEDROCK": "1"}
+    result = run({**bedrock, "AWS_REGION": "eu-central-1"}, "--check-policy", "--json")
+    assert result.returncode == 1 and checks(result)["bedrock_region"]["status"] == "fail"
+    result = run({**bedrock, "AWS_REGION": "us-west-2"}, "--check-policy", "--json")
+    assert result.returncode == 0 and checks(result)["bedrock_region"]["status"] == "pass"
+
+
+def test_managed_settings_consistency(env, tmp_path):
+    target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
+    target.write_text(json.dumps(managed_settings("/usr/local/bin/claude-enterprise hook",
+                                                  "/usr/local/bin/claude-enterprise-gate")))
+    result = run(env, "--check-policy", "--json")
+    assert checks(result)["managed_settings"]["status"] == "pass", result.stdout
+    target.write_text(json.dumps({"disableAllHooks": True}))
+    result = run(env, "--check-policy", "--json")
+    assert result.returncode == 1 and checks(result)["managed_settings"]["status"] == "fail"
+    assert "disableAllHooks is true" in checks(result)["managed_settings"]["detail"]
+
+
+def test_findings_name_every_gap():
+    findings = managed_settings_findings({"hooks": {"PreToolUse": [{"matcher": "Write", "hooks": []}]}})
+    assert len(findings) == 3 and any("exec gate" in f for f in findings)
+    assert managed_settings_findings([]) == ["is not a JSON object"]
