@@ -7,7 +7,7 @@ DecisionServer (or, with none answering, decides in-process after resolving the 
 prints one line on stderr and exits 126 without running anything. It sees what hooks miss: subagents,
 background commands, hooks switched off or failed.
 
-The wrapper starts it through a generated script that passes `session_dir` and `profile` (so a repository's
+The wrapper starts it through a generated script that passes `session` (its socket) and `profile` (so a repository's
 settings cannot redirect it); started directly it resolves the profile like the launcher does.
 Imports only `os`, `sys` and the protocol module at start-up: it runs before every command.
 """
@@ -46,9 +46,9 @@ def _clean_env() -> dict[str, str]:
     }
 
 
-def _decide(wrapped: str, session_dir: str | None, profile: str | None) -> tuple[bool, str, str]:
-    if session_dir:
-        answer = protocol.ask(session_dir, {"op": "gate", "wrapped": wrapped})
+def _decide(wrapped: str, session: str | None, profile: str | None) -> tuple[bool, str, str]:
+    if session:
+        answer = protocol.ask(session, {"op": "gate", "wrapped": wrapped})
         if answer is not None:
             return answer
     from claude_enterprise.enforce.decider import decide_locally
@@ -61,12 +61,12 @@ def _decide(wrapped: str, session_dir: str | None, profile: str | None) -> tuple
     return verdict.allow, verdict.rule_id, verdict.reason
 
 
-def main(argv: list[str] | None = None, *, session_dir: str | None = None, profile: str | None = None) -> int:
+def main(argv: list[str] | None = None, *, session: str | None = None, profile: str | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) != 1:
             raise ValueError(f"expected exactly one argument (the wrapped command), got {len(args)}")
-        allow, rule_id, reason = _decide(args[0], session_dir, profile)
+        allow, rule_id, reason = _decide(args[0], session, profile)
         if allow:
             shell = _shell(args[0])
             os.execve(shell, [shell, "-c", args[0]], _clean_env())

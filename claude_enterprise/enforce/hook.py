@@ -1,6 +1,6 @@
 """`claude-enterprise hook`: Claude Code's PreToolUse handler, a thin client of the session's server.
 
-    claude-enterprise hook [--session DIR --profile NAME]
+    claude-enterprise hook [--session SOCKET|DIR --profile NAME]
 
 With `--session` (written by the wrapper into its settings layer, which a repository cannot override) it
 asks the wrapper's DecisionServer over the session socket; when that does not answer it resolves the
@@ -17,7 +17,7 @@ import sys
 
 from claude_enterprise.enforce import protocol
 
-USAGE = "usage: claude-enterprise hook [--session DIR --profile NAME]"
+USAGE = "usage: claude-enterprise hook [--session SOCKET|DIR --profile NAME]"
 
 
 def _options(argv: list[str]) -> dict[str, str]:

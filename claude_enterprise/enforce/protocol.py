@@ -30,6 +30,11 @@ def socket_path(session_dir: str) -> str:
     return os.path.join(session_dir, SOCKET_NAME)
 
 
+def socket_for(session: str) -> str:
+    """The socket named by a client's `--session`: a socket path itself, or a session dir holding one."""
+    return session if session.endswith(".sock") else socket_path(session)
+
+
 def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode("utf-8")
 
@@ -65,14 +70,15 @@ def parse_answer(data: bytes | None) -> tuple[bool, str, str] | None:
 
 
 def ask(
-    session_dir: str, request: dict[str, Any], timeout: float = CLIENT_TIMEOUT_S
+    session: str, request: dict[str, Any], timeout: float = CLIENT_TIMEOUT_S
 ) -> tuple[bool, str, str] | None:
-    """Send one request to the session's server; its verdict, or None when there is no usable answer."""
+    """Send one request to the session's server (`session`: socket or session dir); its verdict, or None
+    when there is no usable answer."""
     request = {"v": VERSION, **request}
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
-            sock.connect(socket_path(session_dir))
+            sock.connect(socket_for(session))
             sock.sendall(encode(request))
             sock.shutdown(socket.SHUT_WR)
             return parse_answer(recv_all(sock, 1 << 20))

@@ -3,9 +3,8 @@
 The wrapper builds it with the resolved profile, so a decision costs no imports, no profile loading and no
 identity check: the thin client only connects, sends its JSON and reads the verdict.
 
-    server = DecisionServer(resolution, session_id, session_dir, on_activity=guard_poke)
-    server.start()
-    settings["hooks"] = ...merge(server.settings_fragment()["hooks"]); env.update(server.env())
+    server = DecisionServer(resolution, session_id, session_dir, on_activity=guard_poke).start()
+    layer = merge(layer, server.settings_fragment()); env.update(server.env())   # after start()
     ... run claude ...
     server.stop()
 
@@ -27,6 +26,7 @@ import socket
 import stat
 import struct
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +45,7 @@ HOOK_MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit|WebFetch|WebSearch"
 HOOK_TIMEOUT_S = 60
 _CONNECTION_TIMEOUT_S = 5.0
 _SOL_LOCAL, _LOCAL_PEERCRED = 0, 0x001  # macOS <sys/un.h>
+_MAX_SOCKET_PATH = 100
 
 
 def _peer_uid(conn: socket.socket) -> int | None:
@@ -92,6 +93,7 @@ class DecisionServer:
             on_activity=on_activity,
         )
         self.socket_path = protocol.socket_path(self.session_dir)
+        self._short_dir: str | None = None
         self.gate_path = os.path.join(self.session_dir, protocol.GATE_SCRIPT_NAME)
         self._listener: socket.socket | None = None
         self._wake_r, self._wake_w = -1, -1
@@ -100,17 +102,15 @@ class DecisionServer:
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> DecisionServer:
         self._prepare_dir()
+        if len(self.socket_path.encode()) > _MAX_SOCKET_PATH:
+            # sun_path holds 104 bytes on macOS, 108 on Linux: a deep home directory needs a short private dir.
+            self._short_dir = tempfile.mkdtemp(prefix="claude-enterprise-", dir="/tmp")
+            self.socket_path = protocol.socket_path(self._short_dir)
         self._write_gate_script()
-        if len(self.socket_path.encode()) > 100:  # sun_path is 104 bytes on macOS, 108 on Linux
-            raise ValueError(f"session dir {self.session_dir} is too long for a Unix socket path")
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old_umask = os.umask(0o177)
-        try:
-            listener.bind(self.socket_path)
-        finally:
-            os.umask(old_umask)
+        listener.bind(self.socket_path)  # inside a 0700 dir: nobody else can reach it before the chmod
         os.chmod(self.socket_path, 0o600)
         listener.listen(64)
         self._listener = listener
@@ -130,6 +130,9 @@ class DecisionServer:
             self._listener.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
+        if self._short_dir:
+            with contextlib.suppress(OSError):
+                os.rmdir(self._short_dir)
         self._thread = self._listener = None
 
     def __enter__(self) -> DecisionServer:
@@ -139,19 +142,25 @@ class DecisionServer:
         self.stop()
 
     # -- what the launcher merges -----------------------------------------------------------------------
+    def _started(self) -> None:
+        if self._listener is None:
+            raise RuntimeError("DecisionServer.start() must run before its settings and env are used")
+
     def env(self) -> dict[str, str]:
         """Variables for claude's environment: the exec gate from the first process on."""
+        self._started()
         return {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path, "CLAUDE_ENTERPRISE_SESSION": self.session_dir}
 
     def hook_command(self) -> dict[str, Any]:
         """The PreToolUse hook in exec form (`command` + `args`): Claude Code then starts it directly — no
         shell, and not through the exec gate, which wraps shell-form hook commands too."""
+        self._started()
         python = python_command()
         code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
         return {
             "type": "command",
             "command": python[0],
-            "args": [*python[1:], "-c", code, "--session", self.session_dir, "--profile", self.profile_name],
+            "args": [*python[1:], "-c", code, "--session", self.socket_path, "--profile", self.profile_name],
             "timeout": HOOK_TIMEOUT_S,
         }
 
@@ -175,7 +184,7 @@ class DecisionServer:
         python = python_command()
         call = (
             "from claude_enterprise.enforce.gate import main\n"
-            f"sys.exit(main(session_dir={self.session_dir!r}, profile={self.profile_name!r}))"
+            f"sys.exit(main(session={self.socket_path!r}, profile={self.profile_name!r}))"
         )
         head = " ".join(python)
         if any(c.isspace() for c in python[0]) or len(head) > 120:
