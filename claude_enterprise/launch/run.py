@@ -16,7 +16,9 @@ import os
 import shlex
 import shutil
 import signal
+import stat
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -80,54 +82,74 @@ def _optional_import(module: str) -> Any:
         raise
 
 
+class _ActivityRelay:
+    """The decision server reports tool-call activity before the guard exists (it needs claude's pid)."""
+
+    def __init__(self) -> None:
+        self.target: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        if self.target is not None:
+            self.target()
+
+
 def default_collaborators(resolution: Resolution, session_id: str, session_dir: Path,
                           audit_ctx: AuditContext) -> Collaborators:
     """The decision server, the process guard and the PATH shims, when the enforce package provides them."""
     found = Collaborators()
+    relay = _ActivityRelay()
     server = _optional_import("claude_enterprise.enforce.server")
     if server is not None:
-        found.enforcement = server.DecisionServer(resolution, session_id, session_dir)
+        found.enforcement = server.DecisionServer(resolution, session_id, session_dir, on_activity=relay)
     guard = _optional_import("claude_enterprise.enforce.guard")
     if guard is not None:
         profile = resolution.profile
-        found.watcher_factory = lambda pid: guard.Guard(profile, pid, audit_ctx)
+
+        def make_guard(pid: int) -> Watcher:
+            watcher = guard.Guard(profile, pid, audit_ctx)
+            relay.target = getattr(watcher, "poke", None)
+            return watcher
+
+        found.watcher_factory = make_guard
     shims = _optional_import("claude_enterprise.enforce.shims")
     if shims is not None:
         found.shim_dir = shims.build_shim_dir(resolution.profile, session_dir / "shims")
     return found
 
 
-def _console_script(name: str) -> str | None:
-    """Our console script installed next to the running interpreter (same virtualenv), if any."""
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
-
-
-def hook_command(session_dir: Path, profile: str) -> str:
-    """The PreToolUse command: `claude-enterprise hook --session DIR --profile NAME`.
-
-    Without an installed console script, the interpreter runs the hook module directly, isolated (-I) so a
-    repository's `claude_enterprise/` in the working directory cannot stand in for ours.
-    """
-    hook_args = ["hook", "--session", str(session_dir), "--profile", profile]
-    script = _console_script("claude-enterprise")
-    if script:
-        return shlex.join([script, *hook_args])
+def hook_argv(session_dir: Path, profile: str) -> list[str]:
+    """The PreToolUse command, used when no DecisionServer supplies its own: the hook module run by this
+    interpreter, isolated (-I) so neither PYTHONPATH nor a repository's `claude_enterprise/` in the working
+    directory can stand in for ours."""
     root = str(Path(__file__).resolve().parents[2])
     code = (f"import sys; sys.path.insert(0, {root!r}); from claude_enterprise.enforce.hook import main; "
-            f"sys.exit(main({hook_args[1:]!r}))")
-    return shlex.join([sys.executable, "-I", "-c", code])
+            f"sys.exit(main(sys.argv[1:]))")
+    return [sys.executable, "-I", "-c", code, "--session", str(session_dir), "--profile", profile]
 
 
-def gate_path() -> str | None:
-    """CLAUDE_CODE_SHELL_PREFIX must be a single executable path (REFERENCE.md §1)."""
-    return _console_script("claude-enterprise-gate")
+# The decision server's Unix socket lives in the session dir: sun_path holds 104 bytes on macOS, 108 on
+# Linux, and the server wants the socket path under 100.
+_MAX_SESSION_DIR = 100 - len("/decide.sock")
+
+
+def _private_dir(path: Path) -> Path:
+    """Create (or accept) a directory that is ours alone: not a symlink, owned by us, 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise PermissionError(f"{path} is not a directory owned by this user")
+    os.chmod(path, 0o700)
+    return path
 
 
 def make_session_dir(session_id: str) -> Path:
+    """`<state>/sessions/<id>` (0700), named by the first 16 hex digits of the session id to keep socket
+    paths short; under the temp dir instead when the state dir's path is too long for a socket."""
+    name = session_id.replace("-", "")[:16]
     root = paths.state_dir() / "sessions"
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    session_dir = root / session_id
+    if len(str(root / name)) > _MAX_SESSION_DIR:
+        root = Path(tempfile.gettempdir()) / f"claude-enterprise-{os.getuid()}"
+    session_dir = _private_dir(root) / name
     session_dir.mkdir(mode=0o700)
     return session_dir
 
@@ -186,8 +208,7 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
     reasserted = environment.reasserted_env(profile, {**session_vars, **extra}, otel_value)
     layer = settings.build_settings(
         profile,
-        hook_command=hook_command(session_dir, profile.name),
-        gate_path=gate_path(),
+        hook_argv=hook_argv(session_dir, profile.name),
         env=reasserted,
         fragment=fragment,
     )
@@ -266,6 +287,13 @@ def _record(event: str, ctx: AuditContext, **fields: Any) -> None:
     record(event, ctx, **fields)
 
 
+def _stop_child(pid: int) -> None:
+    """claude must not outlive a wrapper that cannot watch it."""
+    _forward(pid, signal.SIGTERM)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
 def run_session(
     resolution: Resolution,
     vetted: Vetted,
@@ -276,21 +304,22 @@ def run_session(
     user_layer: Mapping[str, Any] | None = None,
     session_id: str | None = None,
 ) -> int:
-    """Run claude to completion and return its exit code (1 when the session could not be audited)."""
+    """Run claude to completion and return its exit code; 1 when the session cannot be enforced or audited
+    (then claude is not started, or stopped if it already was)."""
     from claude_enterprise.audit import AuditWriteError
 
     base_env = os.environ if base_env is None else base_env
     session_id = vetted.session_id or session_id or str(uuid.uuid4())
     use_sigwait = hasattr(signal, "sigwaitinfo")
-    if use_sigwait:
-        # Before any collaborator starts a thread: threads inherit the mask, so none of them can take a
-        # signal meant for claude.
-        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {*FORWARDED, signal.SIGCHLD})
+    watched = {*FORWARDED, signal.SIGCHLD}
+    # Before any collaborator starts a thread: threads inherit the mask, so none can take claude's signals.
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched) if use_sigwait else None
     session_dir = make_session_dir(session_id)
     ctx = resolution.audit_context(session_id)
     started = time.monotonic()
     parts = Collaborators()
     watcher: Watcher | None = None
+    pid: int | None = None
     try:
         parts = collaborators(resolution, session_id, session_dir, ctx)
         if parts.enforcement is not None:
@@ -303,15 +332,18 @@ def run_session(
             watcher = parts.watcher_factory(pid)
             watcher.start()
         code = wait_forwarding(pid) if use_sigwait else _wait_with_handlers(pid)
-    except AuditWriteError as exc:
-        print(f"claude-enterprise: cannot write the audit trail, not starting claude: {exc}", file=sys.stderr)
+    except Exception as exc:  # fail closed: no enforcement or no audit trail, no claude
+        if pid is not None:
+            _stop_child(pid)
+        what = "write the audit trail" if isinstance(exc, AuditWriteError) else "start the session's enforcement"
+        print(f"claude-enterprise: cannot {what}, claude not run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
         if watcher is not None:
             watcher.stop()
         if parts.enforcement is not None:
             parts.enforcement.stop()
-        if use_sigwait:
+        if old_mask is not None:
             _drain()
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         shutil.rmtree(session_dir, ignore_errors=True)

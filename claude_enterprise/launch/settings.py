@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from claude_enterprise.profiles import Profile
@@ -67,31 +67,29 @@ def available_models(profile: Profile) -> list[str] | None:
     return [m for m in profile.models if not _GLOB.search(m)]
 
 
-def command_hook(command: str) -> dict[str, Any]:
-    """The PreToolUse hook running `command` for the shell, file and web tools."""
-    return {
-        "PreToolUse": [
-            {
-                "matcher": "|".join(HOOKED_TOOLS),
-                "hooks": [{"type": "command", "command": command, "timeout": HOOK_TIMEOUT_S}],
-            }
-        ]
-    }
+def command_hook(argv: Sequence[str]) -> dict[str, Any]:
+    """The PreToolUse hook running `argv` for the shell, file and web tools.
+
+    Exec form (`command` + `args`): Claude Code starts it directly. A shell-form command string would run
+    through CLAUDE_CODE_SHELL_PREFIX like any Bash command (verified), so a failing gate would make the hook
+    fail, and hooks fail open.
+    """
+    hook = {"type": "command", "command": argv[0], "args": list(argv[1:]), "timeout": HOOK_TIMEOUT_S}
+    return {"PreToolUse": [{"matcher": "|".join(HOOKED_TOOLS), "hooks": [hook]}]}
 
 
 def build_settings(
     profile: Profile,
     *,
-    hook_command: str,
-    gate_path: str | None,
+    hook_argv: Sequence[str],
     env: Mapping[str, str],
     fragment: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `--settings` layer.
 
     `env` holds the variables to re-assert (profile env, session variables, OTEL attributes); `fragment` is
-    the enforcement's own part (DecisionServer.settings_fragment(): hooks and the gate), merged last. Without
-    a gate, CLAUDE_CODE_SHELL_PREFIX is re-asserted empty so a repository cannot install its own prefix.
+    the enforcement's own part (DecisionServer.settings_fragment(): hooks and the exec gate), merged last.
+    Without one, CLAUDE_CODE_SHELL_PREFIX is re-asserted empty so a repository cannot install its own.
     """
     permissions: dict[str, Any] = {
         "defaultMode": profile.permission_mode,
@@ -103,12 +101,12 @@ def build_settings(
     layer: dict[str, Any] = {
         "disableAllHooks": False,
         "permissions": permissions,
-        "hooks": command_hook(hook_command),
+        "hooks": command_hook(hook_argv),
         "env": {
             **dict(env),
             **HOOK_GUARD_ENV,
             "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(profile.max_output_tokens),
-            SHELL_PREFIX: gate_path or "",
+            SHELL_PREFIX: "",
         },
     }
     models = available_models(profile)
