@@ -53,6 +53,7 @@ class EnterpriseConfig:
     identity_issuer: str | None = None
     identity_audience: str | None = None
     identity_jwks_uri: str | None = None
+    identity_jwks: Mapping[str, Any] | None = None  # pinned JWKS: lets session tags widen without a live fetch
     identity_provider_name: str | None = None  # for GetPrincipalTagAttributeMap
     identity_region: str | None = None
     aws_profile: str = "ClaudeCode"  # names the token cache ~/.claude-code-session/<aws_profile>-monitoring.json
@@ -89,6 +90,10 @@ def _str_map(v: Any) -> bool:
     return isinstance(v, Mapping) and all(_str(k) and _str(x) for k, x in v.items())
 
 
+def _jwks(v: Any) -> bool:
+    return v is None or (isinstance(v, Mapping) and isinstance(v.get("keys"), list) and bool(v["keys"]))
+
+
 def _group_rules(v: Any) -> bool:
     return isinstance(v, list) and all(
         isinstance(x, Mapping) and set(x) == {"group", "profile"} and _str(x["group"]) and _str(x["profile"])
@@ -109,6 +114,7 @@ _VALIDATORS: dict[str, tuple[Any, str]] = {
     "identity_issuer": (_opt_str, "the ID token issuer URL"),
     "identity_audience": (_opt_str, "the ID token audience (app client id)"),
     "identity_jwks_uri": (_opt_str, "the JWKS URL"),
+    "identity_jwks": (_jwks, 'the issuer\'s JWKS, {"keys": [...]}'),
     "identity_provider_name": (_opt_str, "the identity provider name"),
     "identity_region": (_opt_str, "an AWS region"),
     "aws_profile": (_str, "an AWS profile name"),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import paths
-from .config import EnterpriseConfig, load_config, load_preferences, managed_dir_trusted
+from .config import DEFAULT_PROFILE, EnterpriseConfig, load_config, load_preferences, managed_dir_trusted
 from .identity import Identity, IdentitySettings, load_identity
 from .profiles import Profile, get_profile, load_catalog
 
@@ -84,8 +84,22 @@ def identity_settings(config: EnterpriseConfig) -> IdentitySettings:
         aws_profile=config.aws_profile,
         user_attribute_mapping=mapping,
         identity_pool_id=config.existing_identity_pool_id,
+        provider_name=config.identity_provider_name,
         region=config.identity_region,
+        jwks=config.identity_jwks,
     )
+
+
+def _may_widen(identity: Identity, tag_key: str | None) -> bool:
+    """Can this identity raise the ceiling above the configured one?
+
+    Only when the signing key came from the network or the admin-pinned JWKS, and the tag did not come from
+    the principal-tag map cache: both caches live in the user's state directory, so a user (or an agent the
+    user runs) could plant a key or a mapping there. Such an identity may still narrow the ceiling.
+    """
+    if not identity.keys_trusted:
+        return False
+    return tag_key is None or not identity.tag_sources.get(tag_key, "").startswith("principal-tag map cache")
 
 
 def _ceiling(
@@ -101,20 +115,37 @@ def _ceiling(
             warnings.append(f"{reason}; the configuration asks for the narrowest profile, {NARROWEST}")
             return catalog[NARROWEST], reason
         warnings.append(f"token from {identity.source} expired ({identity.reason}); ignored — sign in again")
-    if identity.status == "valid":
-        tag = identity.tags.get(config.profile_tag_key)
-        if tag:
-            where = f"session tag {config.profile_tag_key}={tag} (token from {identity.source})"
-            return get_profile(catalog, tag, where), where
+    configured = _configured_ceiling(config, catalog)
+    if identity.status != "valid":
+        return configured
+    found: tuple[Profile, str, str | None] | None = None
+    tag = identity.tags.get(config.profile_tag_key)
+    if tag:
+        where = f"session tag {config.profile_tag_key}={tag} (token from {identity.source})"
+        found = get_profile(catalog, tag, where), where, config.profile_tag_key
+    else:
         for rule in config.group_profiles:
             if rule.group in identity.groups:
                 where = f"group {rule.group} (token from {identity.source}; config {config.source})"
-                return get_profile(catalog, rule.profile, where), where
+                found = get_profile(catalog, rule.profile, where), where, None
+                break
+    if found is None:
+        return configured
+    profile, where, tag_key = found
+    if not profile.is_narrower_or_equal(configured[0]) and not _may_widen(identity, tag_key):
+        warnings.append(
+            f"{where} names {profile.name}, wider than {configured[0].name}, but was verified only against "
+            f"cached keys or mappings the user could have written; using {configured[0].name} "
+            "(pin identity_jwks in enterprise-config.json, or sign in while online)"
+        )
+        return configured
+    return profile, where
+
+
+def _configured_ceiling(config: EnterpriseConfig, catalog: Mapping[str, Profile]) -> tuple[Profile, str]:
     if config.security_profile:
         where = f"security_profile in {config.source}"
         return get_profile(catalog, config.security_profile, where), where
-    from .config import DEFAULT_PROFILE
-
     return catalog[DEFAULT_PROFILE], "bundled default"
 
 
@@ -144,7 +175,7 @@ def resolve(
         paths.bundled_policies_dir() / "profiles", managed / "profiles.d" if managed is not None else None
     )
     identity = load_identity(identity_settings(config), now=now, env=env, home=home)
-    warnings: list[str] = []
+    warnings: list[str] = list(identity.warnings)
     ceiling, ceiling_source = _ceiling(identity, config, catalog, warnings)
     request = _request(requested, env, paths.user_config_dir())
     if request is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -136,3 +137,36 @@ def test_unknown_names_are_errors(tmp_path, isolated, write_config, issuer, idp_
 def test_ci_usage_env_profile(tmp_path, isolated):
     res = _resolve(tmp_path, {"CLAUDE_ENTERPRISE_PROFILE": "restricted"})
     assert res.profile.name == "restricted" and res.ceiling.name == "standard"
+
+
+def _plant_jwks_cache(issuer_url: str, key) -> None:
+    """What a user (or an agent running as the user) can write: the JWKS cache in the state directory."""
+    from claude_enterprise.identity.jwks import cache_path
+    from claude_enterprise.paths import state_dir
+
+    path = cache_path(state_dir() / "jwks", issuer_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"issuer": issuer_url, "jwks_uri": f"{issuer_url}/jwks.json", "fetched_at": NOW,
+                                "jwks": {"keys": [key.jwk()]}}))
+
+
+def test_planted_jwks_cache_cannot_widen(tmp_path, isolated, write_config, attacker_key):
+    offline = "http://127.0.0.1:9"  # nothing listens: only the cache can verify
+    _plant_jwks_cache(offline, attacker_key)
+    env = write_config(offline, security_profile="restricted")
+    env |= _token(attacker_key, offline, **{TAGS: {"principal_tags": {"SecurityProfile": ["elevated"]}}})
+    res = _resolve(tmp_path, env)
+    assert res.identity.status == "valid" and not res.identity.keys_trusted
+    assert res.profile.name == "restricted"
+    assert any("wider than restricted" in w and "cached keys" in w for w in res.warnings)
+    # ... but it may still narrow.
+    env |= _token(attacker_key, offline, **{TAGS: {"principal_tags": {"SecurityProfile": ["plan-only"]}}})
+    assert _resolve(tmp_path, env).profile.name == "plan-only"
+
+
+def test_pinned_jwks_in_admin_config_lets_tags_widen_offline(tmp_path, isolated, write_config, idp_key):
+    offline = "http://127.0.0.1:9"
+    env = write_config(offline, security_profile="restricted", identity_jwks={"keys": [idp_key.jwk()]})
+    env |= _token(idp_key, offline, **{TAGS: {"principal_tags": {"SecurityProfile": ["elevated"]}}})
+    res = _resolve(tmp_path, env)
+    assert res.identity.keys_trusted and res.profile.name == "elevated"
