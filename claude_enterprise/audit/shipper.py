@@ -131,11 +131,14 @@ _CLIENT_LOCK = threading.Lock()
 @lru_cache(maxsize=8)
 def logs_client(region: str, endpoint_url: str | None = None, max_attempts: int = 4,
                 connect_timeout: float = 2.0, read_timeout: float = 5.0) -> CloudWatchLogsClient:
-    """The process's cached CloudWatch Logs client, with botocore's standard (jittered) retries."""
+    """The process's cached CloudWatch Logs client, with botocore's standard (jittered) retries.
+
+    `max_attempts` counts every attempt including the first (botocore's `total_max_attempts`).
+    """
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": max_attempts},
+    config = Config(retries={"mode": "standard", "total_max_attempts": max_attempts},
                     connect_timeout=connect_timeout, read_timeout=read_timeout, tcp_keepalive=True)
     with _CLIENT_LOCK:  # boto3 sessions are not thread-safe; the client is
         return boto3.session.Session().client("logs", region_name=region, endpoint_url=endpoint_url,
@@ -360,10 +363,12 @@ class BackgroundShipper:
     def __init__(self, spool_dir: Path, *, log_group: str = DEFAULT_LOG_GROUP, region: str,
                  endpoint_url: str | None = None, retention_days: int | None = None,
                  kms_key_id: str | None = None, stream_name: str | None = None, interval: float = 5.0,
-                 on_report: Callable[[ShipReport], None] | None = None) -> None:
+                 on_report: Callable[[ShipReport], None] | None = None,
+                 client: CloudWatchLogsClient | None = None, backoff_base: float = BACKOFF_BASE_S) -> None:
         self._kwargs: dict[str, Any] = {
             "log_group": log_group, "region": region, "endpoint_url": endpoint_url,
-            "retention_days": retention_days, "kms_key_id": kms_key_id, "stream_name": stream_name}
+            "retention_days": retention_days, "kms_key_id": kms_key_id, "stream_name": stream_name,
+            "client": client, "backoff_base": backoff_base}
         self.spool_dir = Path(spool_dir)
         self.interval = interval
         self.on_report = on_report

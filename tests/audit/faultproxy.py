@@ -37,6 +37,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _reset(self) -> None:
         self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
+        # The buffered file objects hold references: close them so the socket really closes (RST now).
+        self.rfile.close()
+        self.wfile.close()
         self.request.close()
 
     def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
@@ -55,6 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
         proxy = self.server.proxy
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if proxy.down:
+            proxy.count("refused")
             self._reset()
             return
         is_put = self.headers.get("X-Amz-Target", "").endswith(".PutLogEvents")
