@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from claude_enterprise.audit import AuditContext, AuditWriteError, record
@@ -100,15 +100,16 @@ class Decider:
         if call.tool_name == "Bash" and not isinstance(call.tool_input.get("command"), str):
             raise PayloadError("tool_input.command must be a string")
         tool_input = resolve_tool_input(call.tool_name, dict(call.tool_input), call.cwd)
-        decision = decide_tool(call.tool_name, tool_input, self.profile, self.policy_ctx)
+        decision = decide_tool(call.tool_name, tool_input, self.profile, replace(self.policy_ctx, cwd=call.cwd))
         return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
 
     # -- gate -------------------------------------------------------------------------------------------
-    def gate(self, wrapped: str) -> Verdict:
-        """The verdict for one string handed to the exec gate by Claude Code."""
+    def gate(self, wrapped: str, cwd: str | None = None) -> Verdict:
+        """The verdict for one string handed to the exec gate by Claude Code, run from `cwd`."""
         command: str | None = wrapped
+        ctx = replace(self.policy_ctx, cwd=cwd) if cwd and os.path.isabs(cwd) else self.policy_ctx
         try:
-            verdict, command = self._decide_wrapped(wrapped)
+            verdict, command = self._decide_wrapped(wrapped, ctx)
         except ShapeError as exc:
             verdict = deny(
                 "gate.shape",
@@ -118,10 +119,10 @@ class Decider:
             verdict = _failed(exc)
         return self._record(verdict, enforcement="gate", command=command, tool_name="Bash")
 
-    def _decide_wrapped(self, text: str) -> tuple[Verdict, str]:
+    def _decide_wrapped(self, text: str, ctx: PolicyContext) -> tuple[Verdict, str]:
         shape = parse(text)
         if isinstance(shape, Plain):
-            return self._shell(shape.command), shape.command
+            return self._shell(shape.command, ctx), shape.command
         if shape.snapshot is not None:
             problem = snapshot_problem(shape.snapshot, self.config_dir, os.getuid())
             if problem:
@@ -129,11 +130,11 @@ class Decider:
         if shape.env_script is not None:
             # The session env script and the scaffolding run as one script: judge all of it after the
             # (verified) snapshot, since where the env script ends is only knowable to the shell.
-            return self._shell(shape.rest), shape.rest
-        return self._shell(shape.command), shape.command
+            return self._shell(shape.rest, ctx), shape.rest
+        return self._shell(shape.command, ctx), shape.command
 
-    def _shell(self, command: str) -> Verdict:
-        decision = decide_shell(command, self.profile, self.policy_ctx)
+    def _shell(self, command: str, ctx: PolicyContext) -> Verdict:
+        decision = decide_shell(command, self.profile, ctx)
         return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
 
     def refuse(self, rule_id: str, reason: str, enforcement: str) -> Verdict:
@@ -169,6 +170,7 @@ def decide_locally(
     session_id: str | None,
     project_dirs: tuple[str, ...],
     error: str | None = None,
+    cwd: str | None = None,
 ) -> Verdict:
     """No server answered: resolve the profile exactly as the launcher does and decide in this process.
 
@@ -192,4 +194,4 @@ def decide_locally(
         project_dirs=project_dirs,
         config_dir=claude_config_dir(os.environ),
     )
-    return decider.hook(data, error) if op == "hook" else decider.gate(data or "")
+    return decider.hook(data, error) if op == "hook" else decider.gate(data or "", cwd)

@@ -47,16 +47,16 @@ def _clean_env() -> dict[str, str]:
 
 
 def _decide(wrapped: str, session: str | None, profile: str | None) -> tuple[bool, str, str]:
+    cwd = os.getcwd()  # Claude Code starts the command in the shell's tracked directory
     if session:
-        answer = protocol.ask(session, {"op": "gate", "wrapped": wrapped})
+        answer = protocol.ask(session, {"op": "gate", "wrapped": wrapped, "cwd": cwd})
         if answer is not None:
             return answer
     from claude_enterprise.enforce.decider import decide_locally
 
-    project = os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
     verdict = decide_locally(
-        "gate", wrapped, requested=profile,
-        session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), project_dirs=(project,),
+        "gate", wrapped, requested=profile, session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"),
+        project_dirs=(os.environ.get("CLAUDE_PROJECT_DIR") or cwd,), cwd=cwd,
     )
     return verdict.allow, verdict.rule_id, verdict.reason
 

@@ -236,7 +236,9 @@ class DecisionServer:
                 error, (str, type(None))
             ):
                 return self.decider.hook(request["payload"], error)
-            if op == "gate" and isinstance(request.get("wrapped"), str):
-                return self.decider.gate(request["wrapped"])
+            if op == "gate" and isinstance(request.get("wrapped"), str) and isinstance(
+                request.get("cwd"), (str, type(None))
+            ):
+                return self.decider.gate(request["wrapped"], request.get("cwd"))
         # Only our own clients talk to this socket: anything else is a recorded deny, not a silent drop.
         return self.decider.refuse("enforce.bad_request", "the decision request is malformed", "server")
