@@ -3,6 +3,7 @@ the settings file, claude's argv and environment, and the audit events."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,10 +92,8 @@ def session(env: dict[str, str], project_dir: Path) -> Iterator[callable]:  # ty
         s.kill()
         info = json.loads(s.report.read_text()) if s.report.exists() else None
         if info:  # the stand-in must not outlive its test
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(info["pid"], signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_signals_are_forwarded_and_exit_code_passed_through(session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

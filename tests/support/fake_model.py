@@ -166,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
     shared: _State
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _record(self, body: dict[str, Any] | None) -> RecordedRequest:

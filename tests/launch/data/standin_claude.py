@@ -30,12 +30,16 @@ for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH, signa
 
 argv = sys.argv[1:]
 settings_file = argv[argv.index("--settings") + 1] if "--settings" in argv else None
+settings = None
+if settings_file:
+    with open(settings_file) as handle:
+        settings = json.load(handle)
 info = {
     "argv": argv,
     "pid": os.getpid(),
     "pgid": os.getpgid(0),
     "env": {k: v for k, v in os.environ.items() if k.startswith(("CLAUDE", "OTEL", "ANTHROPIC"))},
-    "settings": json.load(open(settings_file)) if settings_file else None,
+    "settings": settings,
     "settings_mode": stat.S_IMODE(os.stat(settings_file).st_mode) if settings_file else None,
     "session_dir_mode": stat.S_IMODE(os.stat(os.path.dirname(settings_file)).st_mode) if settings_file else None,
     "blocked": sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
