@@ -128,7 +128,7 @@ class Guard:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._reported: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+        self._reported: OrderedDict[tuple[int, int, str], None] = OrderedDict()
         self._said: set[str] = set()
         self._restore_subreaper: bool | None = None
         self._last_change = 0.0
@@ -139,13 +139,14 @@ class Guard:
         """False when the profile needs nothing from the guard (exec rules off and leftovers kept)."""
         return not (self.mode == "off" and self.cleanup == "keep")
 
-    def start(self) -> None:
+    def start(self, *, background: bool = True) -> None:
         """Track the root's tree now (synchronously) and scan it from a daemon thread.
 
         Raises when the tree cannot be read at all (the root is gone, /proc unreadable); the failure is
-        recorded as `guard_error` first.
+        recorded as `guard_error` first. `background=False` starts no thread: the caller drives the
+        scans with `scan_once()` (deterministic tests and benchmarks).
         """
-        if not self.watching or self._thread is not None:
+        if not self.watching or self._thread is not None or self.tree is not None:
             return
         try:
             backend = default_backend(self._backend_kind)
@@ -159,8 +160,30 @@ class Guard:
             self._report_error("guard could not start", exc, fatal=True)
             raise
         self._judge_all(first)
-        self._thread = threading.Thread(target=self._run, name="claude-enterprise-guard", daemon=True)
-        self._thread.start()
+        if background:
+            self._thread = threading.Thread(target=self._run, name="claude-enterprise-guard", daemon=True)
+            self._thread.start()
+
+    @property
+    def active(self) -> bool:
+        """True while at least one tool call runs (see `set_active`)."""
+        with self._lock:
+            return self._active > 0
+
+    def scan_once(self, *, full: bool = False) -> None:
+        """One scan and the verdicts on what it found; for callers driving the guard without its thread."""
+        if self._thread is not None:
+            raise RuntimeError("the guard's thread is scanning; scan_once() is for start(background=False)")
+        if self.tree is None:
+            raise RuntimeError("start() the guard first")
+        self._scan(full)
+
+    def _scan(self, full: bool) -> None:
+        assert self.tree is not None
+        changed = self.tree.scan(full=full)
+        if changed:
+            self._last_change = time.monotonic()
+            self._judge_all(changed)
 
     def set_active(self, active: bool) -> None:
         """A tool call started (True) or ended (False). Calls nest: concurrent tool calls each count."""
@@ -219,11 +242,7 @@ class Guard:
                 full = now >= next_full
                 if full:
                     next_full = now + self.full_scan_interval
-                assert self.tree is not None
-                changed = self.tree.scan(full=full)
-                if changed:
-                    self._last_change = time.monotonic()
-                    self._judge_all(changed)
+                self._scan(full)
                 errors = 0
             except Exception as exc:
                 errors += 1
@@ -238,9 +257,7 @@ class Guard:
             self._wake.clear()
 
     def _interval(self) -> float:
-        with self._lock:
-            active = self._active > 0
-        if active or time.monotonic() - self._last_change < self.linger:
+        if self.active or time.monotonic() - self._last_change < self.linger:
             return self.fast_interval or 0.01
         return self.idle_interval
 
@@ -274,7 +291,7 @@ class Guard:
             "mode": self.mode,
         }
         if self.mode != "enforce":
-            key = (member.pid, member.start, member.exe, member.argv[:1])
+            key = (member.pid, member.start, program)  # once per process and program, across re-reads
             if key in self._reported:
                 return []
             self._reported[key] = None

@@ -494,7 +494,7 @@ class ProcessTree:
                 elif stat.zombie or not self.backend.is_process(stat.pid):
                     self.backend.release(handle)
                     if stat.zombie:
-                        self._reap(stat.pid, stat.ppid)
+                        self._reap(stat.pid)
                 else:
                     admitted.append(self._admit(stat, handle))
                     progress = True
@@ -533,11 +533,15 @@ class ProcessTree:
         self._departed[member.pid] = member
         while len(self._departed) > self.DEPARTED_KEPT:
             self._departed.popitem(last=False)
-        self._reap(member.pid, member.ppid)
+        self._reap(member.pid)
 
-    def _reap(self, pid: int, ppid: int) -> None:
-        """Collect an adopted orphan's exit status: as subreaper we are its parent, nobody else waits."""
-        if self.adopter is None or ppid != self.adopter or pid == self.root_pid or pid in self.exclude:
+    def _reap(self, pid: int) -> None:
+        """Collect an adopted orphan's exit status: as subreaper we are its parent, nobody else waits.
+
+        Any member but the root and the excluded may have been adopted since its parent link was last
+        read, so all are tried: waitpid on a process that is not our child only fails (ECHILD).
+        """
+        if self.adopter is None or pid == self.root_pid or pid in self.exclude:
             return
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)
@@ -584,9 +588,7 @@ class ProcessTree:
 
     def close(self) -> None:
         for member in list(self.members.values()):
-            self.backend.release(member.handle)
-            member.handle = None
-        self.members.clear()
+            self._drop(member)
 
 
 def _boot_time() -> float:
