@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_common_fields_present_as_null_and_extra_fields_kept(spool_dir: Path) ->
 def test_chain_links_consecutive_events(spool_dir: Path) -> None:
     events = [record("usage", CTX, spool_dir=spool_dir, input_tokens=i) for i in range(5)]
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
-    for prev, cur in zip(events, events[1:], strict=False):
+    for prev, cur in pairwise(events):
         assert cur["prev_hash"] == prev["hash"]
     assert len({e["event_id"] for e in events}) == 5
 

@@ -8,7 +8,8 @@ from claude_enterprise.audit.redact import MASK, redact, redact_value
 
 SECRETS = [
     ("AKIAIOSFODNN7EXAMPLE", "aws s3 ls # AKIAIOSFODNN7EXAMPLE"),
-    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls"),
+    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+     "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls"),
     ("abc.def.ghi123", "curl -H 'Authorization: Bearer abc.def.ghi123' https://api"),
     ("tok_0123456789", "curl -H \"Authorization: tok_0123456789\" https://api"),
     ("hunter2", "psql postgres://admin:hunter2@db:5432/app"),
@@ -24,7 +25,8 @@ SECRETS = [
     ("ghp_" + "A" * 36, "git clone https://ghp_" + "A" * 36 + "@github.com/x/y"),
     ("sk-ant-api03-" + "x" * 30, "ANTHROPIC=sk-ant-api03-" + "x" * 30),
     ("xoxb-1234567890-abcdef", "notify xoxb-1234567890-abcdef"),
-    ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl", "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"),
+    ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl",
+     "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"),
     ("MIIEowIBAAKCAQEA", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"),
 ]
 
