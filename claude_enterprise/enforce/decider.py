@@ -72,14 +72,14 @@ class Decider:
         self.on_activity = on_activity
 
     # -- hook -------------------------------------------------------------------------------------------
-    def hook(self, payload_text: str | None, error: str | None = None) -> Verdict:
-        """The verdict for one PreToolUse payload: the raw stdin text, or the `error` that kept the client
-        from reading it (not UTF-8, too large)."""
+    def hook(self, payload: bytes | None, error: str | None = None) -> Verdict:
+        """The verdict for one PreToolUse payload: the raw stdin bytes, or the `error` that kept the client
+        from reading it (too large)."""
         call: ToolCall | None = None
         try:
             if error is not None:
                 raise PayloadError(error)
-            call = parse_payload(payload_text)
+            call = parse_payload(payload)
             verdict = self._decide_tool(call)
         except PayloadError as exc:
             verdict = deny("enforce.malformed_payload", f"the hook payload is malformed: {exc}; {RETRY_HINT}")
@@ -164,7 +164,7 @@ class Decider:
 
 def decide_locally(
     op: str,
-    data: str | None,
+    data: bytes | str | None,
     *,
     requested: str | None,
     session_id: str | None,
@@ -194,4 +194,6 @@ def decide_locally(
         project_dirs=project_dirs,
         config_dir=claude_config_dir(os.environ),
     )
-    return decider.hook(data, error) if op == "hook" else decider.gate(data or "", cwd)
+    if op == "hook":
+        return decider.hook(data if isinstance(data, bytes) else None, error)
+    return decider.gate(data if isinstance(data, str) else "", cwd)

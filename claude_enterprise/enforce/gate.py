@@ -49,7 +49,7 @@ def _clean_env() -> dict[str, str]:
 def _decide(wrapped: str, session: str | None, profile: str | None) -> tuple[bool, str, str]:
     cwd = os.getcwd()  # Claude Code starts the command in the shell's tracked directory
     if session:
-        answer = protocol.ask(session, {"op": "gate", "wrapped": wrapped, "cwd": cwd})
+        answer = protocol.ask(session, b"gate", os.fsencode(wrapped), os.fsencode(cwd))
         if answer is not None:
             return answer
     from claude_enterprise.enforce.decider import decide_locally

@@ -31,15 +31,12 @@ def _options(argv: list[str]) -> dict[str, str]:
     return options
 
 
-def _read_payload() -> tuple[str | None, str | None]:
-    """(payload text, None) or (None, why it cannot be judged)."""
+def _read_payload() -> tuple[bytes, str | None]:
+    """(payload bytes, None) or (b"", why it cannot be judged)."""
     data = sys.stdin.buffer.read(protocol.MAX_MESSAGE_BYTES + 1)
     if len(data) > protocol.MAX_MESSAGE_BYTES:
-        return None, f"the payload exceeds {protocol.MAX_MESSAGE_BYTES} bytes"
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return None, "stdin is not UTF-8"
+        return b"", f"the payload exceeds {protocol.MAX_MESSAGE_BYTES} bytes"
+    return data, None
 
 
 def _decide(argv: list[str]) -> tuple[bool, str, str]:
@@ -47,7 +44,8 @@ def _decide(argv: list[str]) -> tuple[bool, str, str]:
     payload, error = _read_payload()
     session = options.get("session")
     if session:
-        answer = protocol.ask(session, {"op": "hook", "payload": payload, "error": error})
+        fields = (b"hook-error", error.encode()) if error else (b"hook", payload)
+        answer = protocol.ask(session, *fields)
         if answer is not None:
             return answer
     import os
@@ -56,7 +54,7 @@ def _decide(argv: list[str]) -> tuple[bool, str, str]:
 
     project = os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd()
     verdict = decide_locally(
-        "hook", payload, requested=options.get("profile"),
+        "hook", payload if error is None else None, requested=options.get("profile"),
         session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), project_dirs=(project,), error=error,
     )
     return verdict.allow, verdict.rule_id, verdict.reason

@@ -48,9 +48,13 @@ def _field(event: Mapping[str, Any], name: str, kind: type) -> Any:
     return value
 
 
-def parse_payload(text: str | None) -> ToolCall:
-    if text is None:
-        raise PayloadError("stdin is not UTF-8")
+def parse_payload(data: bytes | None) -> ToolCall:
+    if data is None:
+        raise PayloadError("no payload")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PayloadError("stdin is not UTF-8") from None
     try:
         event = json.loads(text)
     except ValueError as exc:

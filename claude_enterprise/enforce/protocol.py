@@ -1,23 +1,24 @@
 """The wire between the thin clients (hook, exec gate) and the resident DecisionServer.
 
-One JSON object per connection each way over a Unix socket in the session directory: the client writes its
-request and shuts down its write side, the server answers and closes. Standard library only, and only
-`json`, `os` and `socket`: this module is imported on every tool call.
+One request per connection over a Unix socket: the client writes its request and shuts down its write side,
+the server answers and closes. Fields are separated by NUL, which none of them can contain (argv strings and
+paths are C strings; Claude Code's JSON escapes control characters), so the client needs neither `json` nor
+`socket` (the C `_socket` suffices): together they were most of the hook's start-up imports.
 
-Requests: `{"v": 1, "op": "hook", "payload": <stdin text or null>}` and `{"v": 1, "op": "gate",
-"wrapped": <the string Claude Code passed to the prefix>}`. Answer: `{"v": 1, "allow": bool,
-"rule_id": str, "reason": str}`. Anything else, or no answer in time, is "no answer": the client then
-decides in-process, never allows by default.
+    request  = b"1" NUL op NUL field...   op "hook": the raw stdin bytes, or "hook-error": why stdin was not
+                                          read; op "gate": the wrapped string, the gate's cwd
+    answer   = b"1" NUL ("allow" | "deny") NUL rule_id NUL reason
+
+Anything else, or no answer in time, is "no answer": the client then decides in-process, never allows by
+default.
 """
 
 from __future__ import annotations
 
-import json
+import _socket
 import os
-import socket
-from typing import Any
 
-VERSION = 1
+VERSION = b"1"
 SOCKET_NAME = "decide.sock"
 GATE_SCRIPT_NAME = "gate"
 # Hook payloads carry whole files (Write content); above this the call is denied rather than buffered.
@@ -35,11 +36,15 @@ def socket_for(session: str) -> str:
     return session if session.endswith(".sock") else socket_path(session)
 
 
-def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode("utf-8")
+def encode(*fields: bytes) -> bytes:
+    return b"\0".join((VERSION, *fields))
 
 
-def recv_all(sock: socket.socket, limit: int = MAX_MESSAGE_BYTES) -> bytes | None:
+def encode_answer(allow: bool, rule_id: str, reason: str) -> bytes:
+    return encode(b"allow" if allow else b"deny", rule_id.encode(), reason.encode())
+
+
+def recv_all(sock: _socket.socket, limit: int = MAX_MESSAGE_BYTES) -> bytes | None:
     """Everything up to EOF, or None past `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
@@ -55,39 +60,36 @@ def recv_all(sock: socket.socket, limit: int = MAX_MESSAGE_BYTES) -> bytes | Non
 
 def parse_answer(data: bytes | None) -> tuple[bool, str, str] | None:
     """(allow, rule_id, reason) from a server answer, or None when it is not exactly a valid answer."""
-    if not data:
+    parts = (data or b"").split(b"\0")
+    if len(parts) != 4 or parts[0] != VERSION or parts[1] not in (b"allow", b"deny"):
         return None
     try:
-        answer = json.loads(data)
-    except ValueError:
+        return parts[1] == b"allow", parts[2].decode(), parts[3].decode()
+    except UnicodeDecodeError:
         return None
-    if not isinstance(answer, dict) or answer.get("v") != VERSION:
-        return None
-    allow, rule_id, reason = answer.get("allow"), answer.get("rule_id"), answer.get("reason")
-    if not isinstance(allow, bool) or not isinstance(rule_id, str) or not isinstance(reason, str):
-        return None
-    return allow, rule_id, reason
 
 
-def ask(
-    session: str, request: dict[str, Any], timeout: float = CLIENT_TIMEOUT_S
-) -> tuple[bool, str, str] | None:
+def ask(session: str, *fields: bytes, timeout: float = CLIENT_TIMEOUT_S) -> tuple[bool, str, str] | None:
     """Send one request to the session's server (`session`: socket or session dir); its verdict, or None
     when there is no usable answer."""
-    request = {"v": VERSION, **request}
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
             sock.settimeout(timeout)
             sock.connect(socket_for(session))
-            sock.sendall(encode(request))
-            sock.shutdown(socket.SHUT_WR)
+            sock.sendall(encode(*fields))
+            sock.shutdown(_socket.SHUT_WR)
             return parse_answer(recv_all(sock, 1 << 20))
+        finally:
+            sock.close()
     except (OSError, ValueError):
         return None
 
 
 def deny_output(rule_id: str, reason: str) -> str:
     """The PreToolUse deny JSON: the model sees only the reason, which names the rule."""
+    import json  # only on the deny path
+
     return json.dumps({
         "hookSpecificOutput": {
             "hookEventName": "PreToolUse",

@@ -19,7 +19,6 @@ the profile and `python -I` (so a repository's `PYTHONPATH` cannot replace our m
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import select
 import socket
@@ -221,24 +220,19 @@ class DecisionServer:
                 if uid is not None and uid != os.getuid():
                     return  # another user's process: no answer (its client then decides in-process)
                 verdict = self._verdict(protocol.recv_all(conn))
-                conn.sendall(protocol.encode({"v": protocol.VERSION, **verdict.answer()}))
+                conn.sendall(protocol.encode_answer(verdict.allow, verdict.rule_id, verdict.reason))
             except OSError:
                 return
 
     def _verdict(self, data: bytes | None) -> Verdict:
-        try:
-            request = json.loads(data) if data is not None else None
-        except ValueError:
-            request = None
-        if isinstance(request, dict) and request.get("v") == protocol.VERSION:
-            op, error = request.get("op"), request.get("error")
-            if op == "hook" and isinstance(request.get("payload"), (str, type(None))) and isinstance(
-                error, (str, type(None))
-            ):
-                return self.decider.hook(request["payload"], error)
-            if op == "gate" and isinstance(request.get("wrapped"), str) and isinstance(
-                request.get("cwd"), (str, type(None))
-            ):
-                return self.decider.gate(request["wrapped"], request.get("cwd"))
+        fields = data.split(b"\0", 2) if data else []
+        if len(fields) == 3 and fields[0] == protocol.VERSION:
+            if fields[1] == b"hook":
+                return self.decider.hook(fields[2])
+            if fields[1] == b"hook-error":
+                return self.decider.hook(None, fields[2].decode("utf-8", "replace"))
+            gate = fields[2].split(b"\0")
+            if fields[1] == b"gate" and len(gate) == 2:
+                return self.decider.gate(os.fsdecode(gate[0]), os.fsdecode(gate[1]))
         # Only our own clients talk to this socket: anything else is a recorded deny, not a silent drop.
         return self.decider.refuse("enforce.bad_request", "the decision request is malformed", "server")

@@ -54,8 +54,8 @@ def test_other_users_get_no_answer(serve: Serve, project: Path) -> None:
         os.close(read)
         try:
             os.setuid(65534)
-            answer = protocol.ask(server.socket_path, {"op": "hook", "payload": json.dumps(
-                payload("Bash", {"command": "ls"}, project))})
+            answer = protocol.ask(server.socket_path, b"hook", json.dumps(
+                payload("Bash", {"command": "ls"}, project)).encode())
             os.write(write, b"none" if answer is None else b"answered")
         finally:
             os._exit(0)
@@ -67,8 +67,7 @@ def test_other_users_get_no_answer(serve: Serve, project: Path) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"{", b"[]", b'{"v": 2, "op": "hook", "payload": "{}"}', b'{"v": 1, "op": "exec"}',
-     b'{"v": 1, "op": "gate", "wrapped": 5}', b'{"v": 1, "op": "hook", "payload": 5}'],
+    [b"", b"garbage", b"2\0hook\0{}", b"1\0exec\0ls", b"1\0gate\0ls", b"1\0gate\0ls\0/\0extra", b"1\0hook"],
 )
 def test_malformed_requests_get_a_recorded_deny(serve: Serve, enforce_env: dict[str, str], data: bytes) -> None:
     server = serve("elevated")
@@ -82,8 +81,7 @@ def test_each_decision_reports_activity(serve: Serve, project: Path) -> None:
     calls: list[int] = []
     server = serve("standard", on_activity=lambda: calls.append(1))
     for command in ("ls", "sudo ls"):
-        protocol.ask(server.socket_path, {"op": "hook", "payload": json.dumps(
-            payload("Bash", {"command": command}, project))})
+        protocol.ask(server.socket_path, b"hook", json.dumps(payload("Bash", {"command": command}, project)).encode())
     assert calls == [1, 1]
 
 
@@ -91,10 +89,10 @@ def test_concurrent_clients_all_get_answers_and_records(serve: Serve, enforce_en
                                                         project: Path) -> None:
     server = serve("restricted")
     answers: list[tuple[bool, str, str] | None] = []
-    request = {"op": "hook", "payload": json.dumps(payload("Bash", {"command": "git status"}, project))}
+    request = json.dumps(payload("Bash", {"command": "git status"}, project)).encode()
 
     def ask() -> None:
-        answers.append(protocol.ask(server.socket_path, request))
+        answers.append(protocol.ask(server.socket_path, b"hook", request))
 
     threads = [threading.Thread(target=ask) for _ in range(16)]
     for thread in threads:
@@ -143,4 +141,4 @@ def test_stop_removes_the_socket_and_is_idempotent(serve: Serve) -> None:
     server.stop()
     server.stop()
     assert not os.path.exists(server.socket_path)
-    assert protocol.ask(server.socket_path, {"op": "gate", "wrapped": "ls"}) is None
+    assert protocol.ask(server.socket_path, b"gate", b"ls", b"/") is None

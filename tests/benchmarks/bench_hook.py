@@ -1,0 +1,109 @@
+"""Per-call wall time of the PreToolUse hook and the exec gate, against `python3 -c pass`.
+
+    python tests/benchmarks/bench_hook.py [RUNS]
+
+Measured with real processes, started the way Claude Code starts them: the hook from the exec-form entry of
+`DecisionServer.settings_fragment()`, the gate as the generated `CLAUDE_CODE_SHELL_PREFIX` script, with the
+wrapper's DecisionServer resident in this process; then the standalone hook (no wrapper: it resolves the
+profile in-process). Targets (issues 2 and 3): resident hook and gate median <= 1.5x and p99 <= 3x
+`python3 -c pass`; standalone hook median <= 2x. The gate's figure includes the bash it execs, so the bare
+`bash -c` on the same string is printed too. Prints figures and ratios from one run; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from claude_enterprise.enforce.server import DecisionServer, _bootstrap, python_command  # noqa: E402
+from claude_enterprise.resolve import resolve  # noqa: E402
+from tests.enforce.wrapping import claude_wrap  # noqa: E402
+
+
+def timed(argv: list[str], runs: int, env: dict[str, str], stdin: bytes = b"", cwd: str | None = None) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, input=stdin, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    with tempfile.TemporaryDirectory(prefix="bench-hook-") as tmp:
+        root = Path(tmp)
+        home = root / "home"
+        snapshots = home / ".claude" / "shell-snapshots"
+        snapshots.mkdir(parents=True, mode=0o700)
+        snapshot = snapshots / "snapshot-bash-1-bench.sh"
+        snapshot.write_text("alias ll='ls -l'\n")
+        snapshot.chmod(0o600)
+        project = root / "project"
+        project.mkdir()
+        config = root / "enterprise-config.json"
+        config.write_text(json.dumps({"security_profile": "standard"}))
+        env = {
+            **os.environ, "HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+            "XDG_CONFIG_HOME": str(home / ".config"), "CLAUDE_ENTERPRISE_STATE_DIR": str(root / "state"),
+            "CLAUDE_ENTERPRISE_CONFIG": str(config), "CLAUDE_PROJECT_DIR": str(project),
+        }
+        os.environ.update(env)
+        payload = json.dumps({
+            "session_id": "bench", "transcript_path": "/x.jsonl", "cwd": str(project), "prompt_id": "p",
+            "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "tool_input": {"command": "git status --short", "description": "d"}, "tool_use_id": "toolu_1",
+        }).encode()
+        wrapped = claude_wrap("git --version", str(snapshot), f"/tmp/claude-{os.getpid():x}-cwd")
+        cwd_file = Path(f"/tmp/claude-{os.getpid():x}-cwd")
+
+        server = DecisionServer(resolve("restricted", env), "bench", root / "session",
+                                project_dirs=(str(project),)).start()
+        try:
+            entry = server.hook_command()
+            hook = [entry["command"], *entry["args"]]
+            gate = [server.gate_path, wrapped]
+            for argv in (hook, gate):  # warm caches
+                timed(argv, 3, env, payload, str(project))
+            results = {
+                "python3 -c pass": timed([sys.executable, "-c", "pass"], runs, env),
+                "hook (resident server)": timed(hook, runs, env, payload, str(project)),
+                "gate (resident server, incl. bash)": timed(gate, runs, env, b"", str(project)),
+                "bash -c (same string, no gate)": timed(["/bin/bash", "-c", wrapped], runs, env, b"", str(project)),
+            }
+        finally:
+            server.stop()
+        code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
+        standalone = [*python_command(), "-c", code, "--profile", "restricted"]
+        timed(standalone, 3, env, payload, str(project))
+        results["hook (standalone, resolves in-process)"] = timed(standalone, runs, env, payload, str(project))
+        cwd_file.unlink(missing_ok=True)
+
+    base = statistics.median(results["python3 -c pass"])
+    base_p99 = p99(results["python3 -c pass"])
+    print(f"{runs} runs each; ratios against python3 -c pass (median {base:.1f} ms, p99 {base_p99:.1f} ms)")
+    for name, samples in results.items():
+        med, tail = statistics.median(samples), p99(samples)
+        print(f"  {name:42s} median {med:6.1f} ms ({med / base:4.2f}x)   p99 {tail:6.1f} ms ({tail / base:4.2f}x)")
+    gate_overhead = statistics.median(results["gate (resident server, incl. bash)"]) - statistics.median(
+        results["bash -c (same string, no gate)"])
+    print(f"  gate overhead over bare bash: {gate_overhead:.1f} ms median ({gate_overhead / base:.2f}x python3)")
+
+
+if __name__ == "__main__":
+    main()
