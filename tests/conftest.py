@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,8 +106,3 @@ def launcher_env(claude_env: dict[str, str], claude_bin: Path, tmp_path: Path) -
         "CLAUDE_ENTERPRISE_STATE_DIR": str(tmp_path / "state"),
         "PYTHONPATH": str(REPO_ROOT),
     }
-
-
-@pytest.fixture(scope="session")
-def python() -> str:
-    return sys.executable
