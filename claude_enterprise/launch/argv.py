@@ -212,6 +212,8 @@ def split_our_options(argv: Sequence[str]) -> OurOptions:
     elif args[:1] == ["--version"]:
         show_version = True
         args = args[1:]
+    ours_end = args.index("--") if "--" in args else len(args)
+    wants_check = "--check-policy" in args[:ours_end]
     i = 0
     while i < len(args):
         token = args[i]
@@ -230,13 +232,11 @@ def split_our_options(argv: Sequence[str]) -> OurOptions:
                 raise UsageError("--security-profile= needs a name, e.g. --security-profile=plan-only")
         elif token == "--check-policy":
             check = True
-        elif token == "--json" and check:
+        elif token == "--json" and wants_check:
             as_json = True
         else:
             rest.append(token)
         i += 1
-    if as_json and not check:
-        raise UsageError("--json only applies to --check-policy")
     return OurOptions(profile, check, as_json, show_help, show_version, tuple(rest))
 
 
