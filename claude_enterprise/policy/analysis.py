@@ -1,0 +1,746 @@
+"""From a shell command to everything it would execute and write.
+
+The walk covers every construct bash runs commands from (pipelines, lists, subshells, groups, loops,
+conditionals, substitutions anywhere, heredocs and here-strings fed to shells, functions and aliases,
+`sh -c` recursion, `eval`, wrappers, interpreters with inline code, launchers inside tools). Whatever it
+cannot see through becomes an Execution with an unknown name or opaque code, so the rules can deny it.
+Anything the walker does not recognise is an analysis failure, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from typing import Any
+
+from . import launchers
+from .model import Analysis, Execution, Write
+from .options import parse_options
+from .parser import parse
+from .tables import (
+    AWK_EXECUTES,
+    AWK_OPTS,
+    AWKS,
+    CODE_VARIABLES,
+    FOREIGN_SHELL_CODE_OPTS,
+    FOREIGN_SHELLS,
+    INTERPRETERS,
+    LOADER_VARIABLE_PREFIXES,
+    LOADER_VARIABLES,
+    PRIVILEGED,
+    SED_EXECUTES,
+    SED_INPLACE,
+    SED_OPTS,
+    SHELL_VALUE_OPTS,
+    SHELLS,
+    SU_LIKE,
+    TRANSPARENT,
+    interpreter_kind,
+)
+from .words import is_pattern, literal, node_text
+
+MAX_DEPTH = 8  # nested code strings (`sh -c "eval '...'"`) before we give up and deny
+MAX_CWDS = 16  # possible working directories tracked before they collapse to "unknown"
+MAX_EXECUTIONS = 2000  # a bound on alias/function fan-out
+
+Stdin = tuple[str, "str | None"] | None  # ("pipe"|"text"|"file", value) or None: Claude Code's /dev/null
+
+# Node types the walker descends into without special meaning (statements and expression parts).
+_TRANSPARENT_NODES = frozenset(
+    {
+        "program", "list", "compound_statement", "subshell", "do_group", "if_statement", "elif_clause",
+        "else_clause", "while_statement", "for_statement", "c_style_for_statement", "case_statement",
+        "case_item", "negated_command", "test_command", "binary_expression", "unary_expression",
+        "ternary_expression", "postfix_expression", "parenthesized_expression", "command_substitution",
+        "word", "string", "raw_string", "ansi_c_string", "translated_string", "concatenation",
+        "simple_expansion", "expansion", "arithmetic_expansion", "brace_expression", "array", "subscript",
+        "number", "variable_name", "special_variable_name", "string_content", "heredoc_body",
+        "heredoc_content", "heredoc_start", "heredoc_end", "test_operator", "regex", "extglob_pattern",
+        "file_descriptor", "comment",
+    }
+)  # fmt: skip
+_REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_WRITE_OPERATORS = frozenset({">", ">>", "&>", "&>>", ">|", ">&", "&>|"})
+_PIPE_TOKENS = frozenset({"|", "|&"})
+
+
+class AnalysisError(Exception):
+    """The command cannot be analysed with certainty; it must be denied."""
+
+
+class _Frame:
+    """Where the walker is: nesting depth of code strings, the chain of launchers, top level or not."""
+
+    __slots__ = ("depth", "top", "via")
+
+    def __init__(self, depth: int, via: tuple[str, ...], top: bool) -> None:
+        self.depth = depth
+        self.via = via
+        self.top = top
+
+    def inner(self, label: str) -> _Frame:
+        return _Frame(self.depth, (*self.via, label), False)
+
+
+def _basename(word: str) -> str:
+    return word.rstrip("/").rsplit("/", 1)[-1] if "/" in word else word
+
+
+def join_cwd(cwd: str | None, target: str | None) -> str | None:
+    """The directory `cd target` leads to from `cwd` (same encoding as Write.cwds)."""
+    if cwd is None or target is None:
+        return None
+    if target.startswith("/"):
+        return posixpath.normpath(target)
+    if target == "~" or target.startswith("~/"):
+        return "~/" + posixpath.normpath(target[2:] or ".")
+    if target.startswith("~"):
+        return None
+    if cwd == "":
+        return posixpath.normpath(target)
+    return posixpath.normpath(posixpath.join(cwd, target))
+
+
+def _quote(arg: str | None) -> str:
+    # An unknown argument stays unknown when re-parsed: a parameter expansion bash cannot fold.
+    return '"$__UNKNOWN__"' if arg is None else shlex.quote(arg)
+
+
+class Analyzer:
+    """One analysis run. Public methods are the callbacks launchers.py uses."""
+
+    def __init__(self) -> None:
+        self.executions: list[Execution] = []
+        self.writes: list[Write] = []
+        self.cwds: list[str | None] = [""]
+        self.functions: set[str] = set()
+        self.aliases: dict[str, str] = {}
+
+    # ----- results -------------------------------------------------------------------------------------
+    def add(self, execution: Execution) -> None:
+        if len(self.executions) >= MAX_EXECUTIONS:
+            raise AnalysisError("the command expands to too many executions")
+        self.executions.append(execution)
+
+    def add_code(self, origin: str, name: str, code: str | None, frame: _Frame) -> None:
+        self.add(Execution("code", name, (), frame.via, origin=origin, code=code, word=name))
+
+    def add_write(self, target: str | None, via: str) -> None:
+        self.writes.append(Write(target, tuple(self.cwds), via))
+
+    # ----- code strings --------------------------------------------------------------------------------
+    def code(self, text: str | None, frame: _Frame, label: str) -> None:
+        """Analyse `text` as bash code run by `label` (`bash -c`, `eval`, an alias...)."""
+        if text is None:
+            self.add_code("dynamic", label, None, frame)
+            return
+        if frame.depth + 1 > MAX_DEPTH:
+            raise AnalysisError(f"code nested more than {MAX_DEPTH} levels deep")
+        root = parse(text)
+        if root.has_error:
+            raise AnalysisError(f"the code run by `{label}` is not valid shell syntax")
+        self.visit(root, None, _Frame(frame.depth + 1, (*frame.via, label), False))
+
+    # ----- the syntax tree -----------------------------------------------------------------------------
+    def visit(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+        kind = node.type
+        if kind == "command":
+            self._command(node, stdin, frame)
+        elif kind == "pipeline":
+            piped = False
+            for child in node.children:
+                if child.type in _PIPE_TOKENS:
+                    piped = True
+                elif child.is_named:
+                    self.visit(child, ("pipe", None) if piped else stdin, frame)
+        elif kind == "redirected_statement":
+            self._redirected(node, stdin, frame)
+        elif kind == "program":
+            top = frame.depth == 0 and not frame.via
+            for child in node.children:
+                if child.is_named:
+                    self.visit(child, stdin, _Frame(frame.depth, frame.via, top))
+        elif kind == "function_definition":
+            self._function(node, frame)
+        elif kind == "variable_assignment":
+            self._assignment(node, frame)
+        elif kind == "variable_assignments":
+            for child in node.children:
+                if child.is_named:
+                    self.visit(child, stdin, frame)
+        elif kind in ("declaration_command", "unset_command"):
+            name = node.children[0].type
+            self.add(Execution("program", name, (), frame.via, word=name))
+            for child in node.children[1:]:
+                if child.is_named:
+                    self.visit(child, stdin, frame)
+        elif kind == "process_substitution":
+            # >(cmd) reads what the outer command writes: a pipe into cmd.
+            writes_into = node.children[0].type == ">("
+            for child in node.children:
+                if child.is_named:
+                    self.visit(child, ("pipe", None) if writes_into else None, frame)
+        elif kind in _REDIRECTS:
+            self._redirect(node, frame)
+        elif kind in _TRANSPARENT_NODES:
+            inner = frame if not frame.top else _Frame(frame.depth, frame.via, False)
+            for child in node.children:
+                if child.is_named:
+                    self.visit(child, stdin, inner)
+        else:
+            raise AnalysisError(f"unsupported shell construct `{kind}`")
+
+    def _function(self, node: Any, frame: _Frame) -> None:
+        name_node = node.child_by_field_name("name")
+        body = node.child_by_field_name("body")
+        name = literal(name_node) if name_node is not None else None
+        # Only a definition that certainly runs before later calls (top level of the command itself)
+        # makes its name a function; otherwise a call may still reach a program of that name.
+        if name is not None and frame.top:
+            self.functions.add(name)
+        if body is not None:
+            self.visit(body, None, frame.inner(f"function {name or '?'}"))
+        for child in node.children:
+            if child.type in _REDIRECTS:
+                self._redirect(child, frame)
+
+    def _assignment(self, node: Any, frame: _Frame) -> None:
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        name = node_text(name_node) if name_node is not None else ""
+        if value_node is not None:
+            self.visit(value_node, None, frame)
+        value = literal(value_node) if value_node is not None else ""
+        self.check_variable(name, value, frame)
+
+    def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
+        """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD."""
+        if name in CODE_VARIABLES:
+            self.code(value, frame, f"${name}")
+        elif name in LOADER_VARIABLES or name.startswith(LOADER_VARIABLE_PREFIXES):
+            self.add_code("config", name, value, frame)
+
+    def _redirected(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+        body = node.child_by_field_name("body")
+        after: list[Any] = []
+        # tree-sitter-bash attaches `a && b > f` to the whole list: record writes after the body, so a
+        # `cd` inside it counts (more candidate directories only ever add scrutiny).
+        writes: list[tuple[str | None, str]] = []
+        for child in node.children:
+            if not child.is_named or child == body:
+                continue
+            if child.type in _REDIRECTS:
+                stdin = self._redirect(child, frame, stdin, after, writes)
+            else:
+                self.visit(child, None, frame)
+        if body is not None:
+            self.visit(body, stdin, frame)
+        for target, operator in writes:
+            self.add_write(target, operator)
+        for statement in after:
+            self.visit(statement, None, frame)
+
+    def _redirect(
+        self,
+        node: Any,
+        frame: _Frame,
+        stdin: Stdin = None,
+        after: list[Any] | None = None,
+        writes: list[tuple[str | None, str]] | None = None,
+    ) -> Stdin:
+        """Record a redirection's writes (or queue them in `writes`); return the stdin it gives the
+        command. Statements that follow a heredoc's start on the same line (`cat <<EOF | sh`) are parsed
+        inside it: queue them in `after`."""
+        record = self.add_write if writes is None else (lambda target, op: writes.append((target, op)))
+        kind = node.type
+        if kind == "file_redirect":
+            operator = ""
+            destination = None
+            for child in node.children:
+                if not child.is_named:
+                    operator = child.type
+                elif child.type != "file_descriptor":
+                    destination = child
+                    self.visit(child, None, frame)
+            target = literal(destination) if destination is not None else None
+            if operator in _WRITE_OPERATORS:
+                if operator == ">&" and (target is None or target.isdigit() or target == "-"):
+                    if target is None:
+                        record(None, operator)
+                    return stdin
+                record(target, operator)
+            elif operator == "<":
+                return ("file", target)
+            return stdin
+        if kind == "herestring_redirect":
+            value_nodes = [c for c in node.children if c.is_named]
+            for child in value_nodes:
+                self.visit(child, None, frame)
+            return ("text", literal(value_nodes[0]) if value_nodes else "")
+        # heredoc
+        quoted = False
+        strip_tabs = False
+        text: str | None = ""
+        for child in node.children:
+            ctype = child.type
+            if ctype == "<<-":
+                strip_tabs = True
+            elif ctype == "heredoc_start":
+                quoted = any(q in node_text(child) for q in ("'", '"', "\\"))
+            elif ctype == "heredoc_body":
+                body = node_text(child)
+                dynamic = any(c.is_named and c.type != "heredoc_content" for c in child.children)
+                if not quoted:
+                    self.visit(child, None, frame)
+                    if dynamic or "\\" in body:
+                        text = None
+                if text is not None:
+                    text = "\n".join(line.lstrip("\t") for line in body.split("\n")) if strip_tabs else body
+            elif child.is_named and ctype != "heredoc_end":
+                if after is not None:
+                    after.append(child)
+                else:
+                    self.visit(child, None, frame)
+        return ("text", text)
+
+    def _command(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+        argv: list[str | None] = []
+        assignments: list[Any] = []
+        name_seen = False
+        for child in node.children:
+            kind = child.type
+            if kind == "variable_assignment":
+                assignments.append(child)
+            elif kind == "command_name":
+                name_seen = True
+                word = child.children[0] if child.children else None
+                if word is not None:
+                    self.visit(word, None, frame)
+                argv.append(None if word is None or is_pattern(word) else literal(word))
+            elif kind in _REDIRECTS:
+                stdin = self._redirect(child, frame, stdin)
+            elif child.is_named:
+                self.visit(child, ("pipe", None) if kind == "process_substitution" else None, frame)
+                argv.append(literal(child))
+            elif kind == "$":
+                raise AnalysisError('unsupported quoting `$"..."` in an argument')
+            else:
+                raise AnalysisError(f"unexpected token `{kind}` in a command")
+        for assignment in assignments:
+            if name_seen:
+                name_node = assignment.child_by_field_name("name")
+                value_node = assignment.child_by_field_name("value")
+                if value_node is not None:
+                    self.visit(value_node, None, frame)
+                value = literal(value_node) if value_node is not None else ""
+                self.check_variable(node_text(name_node) if name_node is not None else "", value, frame)
+            else:
+                self._assignment(assignment, frame)
+        if name_seen:
+            self.run(argv, stdin, frame)
+
+    # ----- argv dispatch -------------------------------------------------------------------------------
+    def run(self, argv: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        """Judge one argv: a program, or something that runs other things."""
+        if not argv:
+            return
+        word = argv[0]
+        args = argv[1:]
+        if word is None:
+            self.add(Execution("program", None, tuple(args), frame.via))
+            return
+        name = _basename(word)
+        key = name.lower()
+        plain = "/" not in word
+        if plain and word in self.functions:
+            self.add(Execution("function", name, tuple(args), frame.via, word=word))
+            return
+        if plain and word in self.aliases:
+            # Aliases may or may not expand (expand_aliases, same line): judge both readings.
+            self.add(Execution("program", name, tuple(args), frame.via, word=word))
+            self.code(" ".join([self.aliases[word], *map(_quote, args)]), frame, f"alias {word}")
+            return
+        handler = _HANDLERS.get(key)
+        if handler is not None and (plain or key not in _BUILTIN_ONLY):
+            handler(self, word, name, args, stdin, frame)
+            return
+        if key in TRANSPARENT:
+            self._wrapper(word, name, args, stdin, frame, transparent=True)
+        elif key in PRIVILEGED:
+            self._wrapper(word, name, args, stdin, frame, transparent=False)
+        elif key in SHELLS:
+            self._shell(word, name, args, stdin, frame)
+        elif key in FOREIGN_SHELLS:
+            self._foreign_shell(word, name, args, stdin, frame)
+        elif key in AWKS:
+            self._awk(word, name, args, frame)
+        elif key in ("sed", "gsed"):
+            self._sed(word, name, args, frame)
+        elif interpreter_kind(key) is not None:
+            self._interpreter(word, name, args, stdin, frame)
+        elif key in launchers.LAUNCHERS:
+            launchers.LAUNCHERS[key](self, word, name, args, stdin, frame)
+        else:
+            self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds)))
+            if key == "tee":
+                self._tee(args)
+
+    def _wrapper(
+        self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame, *, transparent: bool
+    ) -> None:
+        key = name.lower()
+        opts = TRANSPARENT[key] if transparent else PRIVILEGED[key]
+        self.add(Execution("wrapper" if transparent else "program", name, tuple(args), frame.via, word=word))
+        parsed = parse_options(args, opts)
+        for target in parsed.writes:
+            self.add_write(target, f"{name} output")
+        for text in parsed.code:
+            self.code(text, frame, f"{name} -c")
+        for assignment in parsed.assignments:
+            var, _, value = assignment.partition("=")
+            self.check_variable(var, value, frame)
+        inner = frame.inner(name)
+        command = parsed.command
+        if command is None:
+            self.add(Execution("program", None, (), inner.via))
+            return
+        split = parsed.values.get("-S", parsed.values.get("--split-string", ""))
+        if key == "env" and split != "":
+            # env -S splits its string into words placed before the remaining arguments.
+            text = None if split is None else " ".join([split, *map(_quote, command)])
+            self.code(text, frame, "env -S")
+            return
+        if key == "xargs":
+            command = (command or ["echo"]) + [None]  # xargs appends arguments read from stdin
+        elif key in ("sudo", "doas") and parsed.present & {"-s", "--shell", "-i", "--login"}:
+            if command:
+                self.code(" ".join(map(_quote, command)), frame, f"{name} -s")
+            return
+        elif key == "sudo" and parsed.present & {"-e", "--edit", "-l", "--list", "-v", "--validate"}:
+            return
+        self.run(command, stdin, inner)
+
+    def _shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        code_mode = False
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg is None:
+                self.add_code("dynamic", name, None, frame)
+                return
+            if arg == "--" or arg == "-":
+                i += 1
+                break
+            if arg in SHELL_VALUE_OPTS:
+                i += 2
+                continue
+            if arg.startswith("--"):
+                i += 1
+                continue
+            if arg[0] in "-+" and len(arg) > 1:
+                code_mode = code_mode or (arg[0] == "-" and "c" in arg[1:])
+                i += 1
+                continue
+            break
+        rest = args[i:]
+        if code_mode:
+            self.code(rest[0] if rest else "", frame, f"{name} -c")
+        elif rest:
+            return  # a script file: running it is running `name`, which the profile judges
+        elif stdin is not None:
+            self._stdin_code(name, stdin, frame, shell=True)
+
+    def _stdin_code(self, name: str, stdin: tuple[str, str | None], frame: _Frame, *, shell: bool) -> None:
+        """A shell or interpreter reading its program from stdin."""
+        source, value = stdin
+        if source == "pipe":
+            self.add_code("pipe", name, None, frame)
+        elif source == "file":
+            return  # `sh < script.sh` is `sh script.sh`
+        elif shell:
+            self.code(value, frame, f"{name} <<<")
+        else:
+            self.add_code("inline", name, value, frame)
+
+    def _foreign_shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        for i, arg in enumerate(args):
+            if arg is None or arg in FOREIGN_SHELL_CODE_OPTS or (arg.startswith("-") and arg.endswith("c")):
+                self.add_code("inline", name, args[i + 1] if i + 1 < len(args) else None, frame)
+                return
+        if not args and stdin is not None:
+            self._stdin_code(name, stdin, frame, shell=False)
+
+    def _interpreter(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        spec = INTERPRETERS[interpreter_kind(name.lower()) or ""]
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg is None:
+                self.add(Execution("program", name, tuple(args), frame.via, word=word))
+                self.add_code("dynamic", name, None, frame)
+                return
+            if arg == "--":
+                i += 1
+                break
+            if arg == "-" or not arg.startswith("-"):
+                break
+            option, eq, attached = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
+            cluster_code = (
+                not arg.startswith("--")
+                and len(arg) > 2
+                and arg[-1] in spec.flags_with_code_suffix
+                and arg[1:-1].isalpha()
+            )
+            if option in spec.code or cluster_code:
+                code = attached if attached and not cluster_code else (args[i + 1] if i + 1 < len(args) else None)
+                self.add(Execution("program", name, tuple(args), frame.via, word=word))
+                self.add_code("inline", name, code, frame)
+                return
+            if option in spec.module:
+                module = attached or (args[i + 1] if i + 1 < len(args) else None)
+                rest = args[i + (1 if attached else 2) :]
+                # `python -m pytest` runs pytest: the interpreter is only its launcher.
+                self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+                self.run([module, *rest], stdin, frame.inner(f"{name} -m"))
+                return
+            if option in spec.value and not attached and not eq:
+                i += 2
+                continue
+            i += 1
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        rest = args[i:]
+        if (not rest or rest[0] == "-") and stdin is not None:
+            self._stdin_code(name, stdin, frame, shell=False)
+
+    def _awk(self, word: str, name: str, args: list[str | None], frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        parsed = parse_options(args, AWK_OPTS)
+        if parsed.command is None:
+            self.add_code("dynamic", name, None, frame)
+            return
+        if parsed.present & {"-f", "--file"} or not parsed.command:
+            return
+        program = parsed.command[0]
+        if program is None or AWK_EXECUTES.search(program):
+            self.add_code("inline", name, program, frame)
+
+    def _sed(self, word: str, name: str, args: list[str | None], frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        plain = [a for a in args if a is None or not SED_INPLACE.match(a)]
+        parsed = parse_options(plain, SED_OPTS)
+        if parsed.command is None:
+            self.add_code("dynamic", name, None, frame)
+            return
+        scripts = [v for k, v in parsed.values.items() if k in ("-e", "--expression")]
+        if not scripts and not parsed.present & {"-f", "--file"} and parsed.command:
+            scripts = [parsed.command[0]]
+        for script in scripts:
+            if script is None or SED_EXECUTES.search(script):
+                self.add_code("inline", name, script, frame)
+
+    def _tee(self, args: list[str | None]) -> None:
+        for arg in args:
+            if arg is None or not arg.startswith("-"):
+                self.add_write(arg, "tee")
+
+    # ----- builtins ------------------------------------------------------------------------------------
+    def _eval(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        text = None if any(a is None for a in args) else " ".join(a for a in args if a is not None)
+        self.code(text, frame, "eval")
+
+    def _source(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        self.add_code("source", args[0] if args and args[0] else "?", None, frame)
+
+    def _trap(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        if len(args) >= 2 and (args[0] is None or not args[0].startswith("-")):
+            self.code(args[0], frame, "trap")
+
+    def _alias(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        for arg in args:
+            if arg is None:
+                self.add_code("dynamic", "alias", None, frame)
+                continue
+            alias_name, eq, value = arg.partition("=")
+            if eq:
+                self.aliases[alias_name] = value
+                self.code(value, frame, f"alias {alias_name}")
+
+    def _cd(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        operands = [a for a in args if a is None or not (a.startswith("-") and len(a) > 1)]
+        if name.lower() == "popd" or operands[:1] == ["-"]:
+            target: str | None = None
+        else:
+            target = operands[0] if operands else "~"
+        new = [join_cwd(cwd, target) for cwd in self.cwds]
+        merged = list(dict.fromkeys([*self.cwds, *new]))
+        self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
+
+    def _command_builtin(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        i = 0
+        while i < len(args) and args[i] in ("-p", "-v", "-V", "-pv", "-pV", "--"):
+            if args[i] in ("-v", "-V", "-pv", "-pV"):
+                self.add(Execution("program", "type", tuple(args), frame.via, word=word))
+                return
+            i += 1
+        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+        self.run(args[i:], stdin, frame.inner(name))
+
+    def _exec(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "-a":
+                i += 2
+            elif arg in ("-c", "-l", "-cl", "-lc"):
+                i += 1
+            elif arg == "--":
+                i += 1
+                break
+            else:
+                break
+        self.run(args[i:], stdin, frame.inner(name))
+
+    def _builtin(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+        self.run(args, stdin, frame.inner(name))
+
+    def _su(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        i = 0
+        codes: list[str | None] = []
+        while i < len(args):
+            arg = args[i]
+            if arg is None:
+                codes.append(None)
+                break
+            if arg in SU_LIKE.code:
+                codes.append(args[i + 1] if i + 1 < len(args) else None)
+                i += 2
+                continue
+            if arg.startswith("--") and "=" in arg and arg.split("=", 1)[0] in SU_LIKE.code:
+                codes.append(arg.split("=", 1)[1])
+            elif arg in SU_LIKE.value:
+                i += 1
+            i += 1
+        for code in codes:
+            self.code(code, frame, f"{name} -c")
+
+    def _find(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg in ("-exec", "-execdir", "-ok", "-okdir"):
+                end = i + 1
+                while end < len(args) and args[end] not in (";", "+"):
+                    end += 1
+                self.run(list(args[i + 1 : end]), None, frame.inner(f"find {arg}"))
+                i = end + 1
+                continue
+            if arg in ("-fprint", "-fprint0", "-fprintf", "-fls"):
+                self.add_write(args[i + 1] if i + 1 < len(args) else None, f"find {arg}")
+            i += 1
+
+    def _watch(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+        i = 0
+        exec_mode = False
+        while i < len(args):
+            arg = args[i]
+            if arg is None:
+                self.add(Execution("program", None, (), frame.via))
+                return
+            if arg in ("-n", "--interval", "-q", "--equexit"):
+                i += 2
+                continue
+            if arg == "--":
+                i += 1
+                break
+            if not arg.startswith("-"):
+                break
+            if arg in ("-x", "--exec"):
+                exec_mode = True
+            i += 1
+        rest = args[i:]
+        if exec_mode:
+            self.run(rest, None, frame.inner(name))
+        elif rest:
+            # watch hands its arguments, joined by spaces, to `sh -c`.
+            joined = None if any(a is None for a in rest) else " ".join(a for a in rest if a is not None)
+            self.code(joined, frame, "watch")
+
+    def _busybox(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        if args and (args[0] is None or not args[0].startswith("-")):
+            self.run(args, stdin, frame.inner(name))
+
+    def _parallel(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+        separators = {":::", "::::", ":::+", "::::+"}
+        split = next((i for i, a in enumerate(args) if a in separators), len(args))
+        head = args[:split]
+        i = 0
+        while i < len(head):
+            arg = head[i]
+            if arg is None or not arg.startswith("-"):
+                break
+            if arg in ("-j", "--jobs", "-N", "-n", "--max-args", "-I", "--colsep", "-d", "--delimiter"):
+                i += 2
+            elif arg in ("-k", "--keep-order", "-0", "--null", "-q", "--quote", "-v", "--verbose", "--dry-run"):
+                i += 1
+            else:
+                self.add(Execution("program", None, (), frame.via))
+                return
+        command = head[i:]
+        # GNU parallel runs its command template through a shell; with no template each input is one.
+        templates = [command] if command else [[a] for a in args[split:] if a not in separators]
+        for template in templates:
+            text = None if any(a is None for a in template) else " ".join(a for a in template if a is not None)
+            self.code(text, frame, "parallel")
+
+
+_HANDLERS = {
+    "eval": Analyzer._eval,
+    "source": Analyzer._source,
+    ".": Analyzer._source,
+    "trap": Analyzer._trap,
+    "alias": Analyzer._alias,
+    "cd": Analyzer._cd,
+    "pushd": Analyzer._cd,
+    "popd": Analyzer._cd,
+    "command": Analyzer._command_builtin,
+    "exec": Analyzer._exec,
+    "builtin": Analyzer._builtin,
+    "su": Analyzer._su,
+    "runuser": Analyzer._su,
+    "find": Analyzer._find,
+    "gfind": Analyzer._find,
+    "watch": Analyzer._watch,
+    "busybox": Analyzer._busybox,
+    "parallel": Analyzer._parallel,
+}
+# Names that are shell builtins only: `/usr/bin/eval` is no builtin, so a path is just a program.
+_BUILTIN_ONLY = frozenset({"eval", "source", ".", "trap", "alias", "cd", "pushd", "popd", "command", "exec", "builtin"})
+
+
+def analyze(command: str) -> Analysis:
+    """Everything `command` would execute and write. Never raises: a failure is `Analysis.error`."""
+    analyzer = Analyzer()
+    try:
+        root = parse(command)
+        if root.has_error:
+            return Analysis((), (), "the command is not valid shell syntax")
+        analyzer.visit(root, None, _Frame(0, (), True))
+    except AnalysisError as exc:
+        return Analysis(tuple(analyzer.executions), tuple(analyzer.writes), str(exc))
+    except RecursionError:
+        return Analysis((), (), "the command is nested too deeply to analyse")
+    return Analysis(tuple(analyzer.executions), tuple(analyzer.writes))

@@ -1,0 +1,109 @@
+"""Pure path questions: is a path inside the project, is it one the agent must never write?
+
+No file system access: file-tool paths arrive resolved (policy.paths does the I/O); shell paths are
+judged lexically against every directory the command may be in at that point.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from .model import PolicyContext
+
+# Targets a redirection may always write: they are not files.
+HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+INSIDE = "inside"  # a relative path that stays within the (unknown) starting directory
+
+
+def _fold(path: str, ctx: PolicyContext) -> str:
+    return path.casefold() if ctx.case_insensitive else path
+
+
+def under(path: str, root: str, ctx: PolicyContext) -> bool:
+    """Is absolute `path` equal to or below absolute `root` (lexically, both normalised)?"""
+    path = _fold(posixpath.normpath(path), ctx)
+    root = _fold(posixpath.normpath(root), ctx)
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def in_project(path: str, ctx: PolicyContext) -> bool:
+    return any(under(path, root, ctx) for root in ctx.project_dirs if root)
+
+
+def resolve(target: str | None, cwd: str | None, ctx: PolicyContext) -> str | None:
+    """Absolute form of `target` seen from `cwd` (Write.cwds encoding); INSIDE for a relative path that
+    cannot leave the starting directory when that directory is unknown; None when unknowable."""
+    if target is None or cwd is None:
+        return None
+    if target.startswith("/"):
+        return posixpath.normpath(target)
+    if target == "~" or target.startswith("~/"):
+        return posixpath.normpath(posixpath.join(ctx.home, target[2:])) if ctx.home else None
+    if target.startswith("~"):
+        return None
+    if cwd.startswith("/"):
+        return posixpath.normpath(posixpath.join(cwd, target))
+    if cwd.startswith("~/"):
+        return resolve(posixpath.join(cwd, target), "", ctx)
+    relative = posixpath.normpath(posixpath.join(cwd, target)) if cwd else posixpath.normpath(target)
+    if ctx.cwd:
+        return posixpath.normpath(posixpath.join(ctx.cwd, relative))
+    if relative == ".." or relative.startswith("../"):
+        return None
+    return INSIDE
+
+
+def fd_target(path: str) -> bool:
+    return path.startswith("/dev/fd/") or path.startswith("/proc/self/fd/")
+
+
+def write_allowed_inside(target: str | None, cwds: tuple[str | None, ...], ctx: PolicyContext) -> bool:
+    """May a shell write `target` under a project-only write policy, whichever cwd applies?"""
+    if target in HARMLESS_TARGETS or (target is not None and fd_target(target)):
+        return True
+    for cwd in cwds:
+        resolved = resolve(target, cwd, ctx)
+        if resolved is None:
+            return False
+        if resolved != INSIDE and not in_project(resolved, ctx):
+            return False
+    return True
+
+
+_SYSTEM_PROTECTED = (
+    "/etc/claude-enterprise",
+    "/etc/claude-code",
+    "/Library/Application Support/ClaudeEnterprise",
+    "/Library/Application Support/ClaudeCode",
+)
+_HOME_PROTECTED = (
+    ".claude.json",
+    ".config/claude-enterprise",
+    ".local/state/claude-enterprise",
+    "Library/Application Support/claude-enterprise",
+)
+
+
+def protected(path: str, ctx: PolicyContext) -> bool:
+    """Files that steer the agent's own guard rails: Claude Code settings (hooks, permissions, env),
+    claude-enterprise's configuration and audit state. Writing them is denied under every profile."""
+    parts = [p for p in _fold(path, ctx).split("/") if p]
+    if len(parts) >= 2 and parts[-2] == ".claude" and parts[-1] in ("settings.json", "settings.local.json"):
+        return True
+    if not path.startswith("/"):
+        return False
+    roots = [*_SYSTEM_PROTECTED, *ctx.protected_paths]
+    if ctx.home:
+        roots.extend(posixpath.join(ctx.home, rel) for rel in _HOME_PROTECTED)
+    return any(under(path, root, ctx) for root in roots)
+
+
+def write_protected(target: str | None, cwds: tuple[str | None, ...], ctx: PolicyContext) -> bool:
+    if target is None:
+        return False
+    for cwd in cwds:
+        resolved = resolve(target, cwd, ctx)
+        lexical = posixpath.join(cwd, target) if cwd and not cwd.startswith("~") else target
+        if protected(lexical if resolved is None or resolved == INSIDE else resolved, ctx):
+            return True
+    return False

@@ -1,0 +1,290 @@
+"""The profile's shell rules applied to an analysis: one Decision with a rule id and a useful reason.
+
+Order of checks, per execution in the order they would run: unknown program word, deny list,
+allow list, opaque code, destructive operation, network reach; then every file the command writes.
+Doubtful cases, decided deliberately:
+- Analysis failures (syntax errors, unsupported constructs, nesting too deep) are denied under every
+  profile: the agent can always rephrase, and an attacker's best trick is the one we cannot parse.
+- A command word that is not a literal (`$X`, `${X:-y}`, globs) is denied under every profile.
+- Code read from a pipe (`... | sh`, `curl ... | python`) and code built at run time (`eval "$X"`,
+  `python -c "$CODE"`, git `ext::`) are denied under every profile: they exist to hide what runs.
+- Inline interpreter code (`python -c`, `node -e`, awk with `system()`, ...) is denied under an allow
+  list: it can do anything the allow list exists to prevent. Under a deny list it is allowed, but its
+  text is searched for denied program names and destructive commands.
+- Opaque code that lives in files (a sourced file, git config that loads hooks, LD_PRELOAD, PATH) is
+  denied under an allow list and allowed under a deny list, like running any script.
+- Shell builtins that only touch the shell's own state (`cd`, `echo`, `export`, ...) need not be
+  allow-listed; their redirections are still checked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .analysis import analyze
+from .destructive import destructive
+from .model import Analysis, Decision, Execution, PolicyContext, Write
+from .pathcheck import HARMLESS_TARGETS, write_allowed_inside, write_protected
+from .tables import INERT_BUILTINS, canonical
+from .web import domain_allowed, hosts_in_argument
+
+if TYPE_CHECKING:
+    from ..profiles.model import Profile
+
+_INLINE_DESTRUCTIVE = (
+    (re.compile(r"\bterraform\b.*\bdestroy\b|\btofu\b.*\bdestroy\b", re.S), "terraform_destroy"),
+    (re.compile(r"\bkubectl\b.*\bdelete\b", re.S), "kubectl_delete"),
+    (re.compile(r"\bcdk\b.*\bdestroy\b|\bpulumi\b.*\b(destroy|down)\b", re.S), "cdk_destroy"),
+    (re.compile(r"\baws\b.*\b(delete|terminate|remove|deregister)-", re.S), "aws_delete"),
+    (re.compile(r"\.(delete|terminate|deregister)_\w+\s*\(|\brm\s+-\w*[rR]", re.S), "inline_delete"),
+)
+_NETWORK_SUBCOMMANDS = {
+    "git": frozenset({"clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "archive"}),
+    "pip": frozenset({"install", "download", "wheel", "index"}),
+    "npm": frozenset(
+        {
+            "install",
+            "i",
+            "add",
+            "ci",
+            "update",
+            "up",
+            "upgrade",
+            "in",
+            "ins",
+            "inst",
+            "isntall",
+            "exec",
+            "x",
+            "view",
+            "info",
+        }
+    ),
+    "pnpm": frozenset({"install", "i", "add", "update", "up", "dlx"}),
+    "yarn": frozenset({"add", "install", "up", "upgrade", "dlx"}),
+}
+_NETWORK_OPTIONS = ("--index-url", "-i", "--extra-index-url", "-f", "--find-links", "--registry", "--trusted-host")
+
+
+def _names(name: str, ctx: PolicyContext) -> tuple[str, str]:
+    folded = name.casefold() if ctx.case_insensitive else name
+    return folded, canonical(folded.lower() if ctx.case_insensitive else folded)
+
+
+def _listed(names: tuple[str, str], entries: tuple[str, ...], ctx: PolicyContext) -> bool:
+    folded = {e.casefold() for e in entries} if ctx.case_insensitive else set(entries)
+    return names[0] in folded or names[1] in folded
+
+
+def _profile_label(profile_name: str) -> str:
+    return f"the `{profile_name}` security profile"
+
+
+def _deny(rule: str, reason: str, analysis: Analysis) -> Decision:
+    return Decision(False, rule, reason, analysis.programs)
+
+
+def _inline_denied_word(code: str, deny: tuple[str, ...], ctx: PolicyContext) -> str | None:
+    flags = re.IGNORECASE if ctx.case_insensitive else 0
+    for entry in deny:
+        if re.search(rf"(?<![\w.-]){re.escape(entry)}(?![\w-])", code, flags):
+            return entry
+    return None
+
+
+def _network_hosts(ex: Execution, key: str) -> list[str | None]:
+    subcommands = _NETWORK_SUBCOMMANDS.get(key)
+    if not subcommands:
+        return []
+    literal = [a for a in ex.args if a is not None]
+    operands = [a for a in literal if not a.startswith("-")]
+    if not operands or not subcommands & set(operands[:2]):
+        return []
+    hosts: list[str | None] = []
+    args = list(ex.args)
+    for i, arg in enumerate(args):
+        if arg is None:
+            continue
+        option, eq, value = arg.partition("=")
+        if option in _NETWORK_OPTIONS and key != "git":
+            target = value if eq else (args[i + 1] if i + 1 < len(args) else None)
+            if option == "--trusted-host":
+                continue
+            hosts.extend(hosts_in_argument(target or "", shorthand=False) or [None] if target is not None else [None])
+        elif not arg.startswith("-"):
+            hosts.extend(hosts_in_argument(arg, shorthand=key in ("npm", "pnpm", "yarn") and arg not in operands[:1]))
+    return hosts
+
+
+def decide_shell(command: str, profile: Profile, ctx: PolicyContext) -> Decision:
+    """Decide one shell command under `profile` (a profiles.Profile)."""
+    name: str = profile.name
+    shell = profile.shell
+    if shell.mode == "none":
+        return Decision(
+            False,
+            "plan_only.no_shell",
+            f"Shell commands are disabled by {_profile_label(name)}. Use the Read, Glob and Grep tools to "
+            "inspect the code, and describe the commands you would run in your plan instead.",
+        )
+    analysis = analyze(command)
+    if analysis.error is not None:
+        rule = "shell.too_deep" if "deep" in analysis.error else "shell.unparseable"
+        return _deny(
+            rule,
+            f"The command could not be analysed safely ({analysis.error}), so it was not run. Rewrite it as "
+            "plain commands with literal program names, without eval, nested shells or unusual quoting.",
+            analysis,
+        )
+    for ex in analysis.executions:
+        decision = _judge_execution(ex, analysis, profile, ctx)
+        if decision is not None:
+            return decision
+    for write in analysis.writes:
+        decision = _judge_write(write, analysis, profile, ctx)
+        if decision is not None:
+            return decision
+    mode = "allowlist" if shell.mode == "allowlist" else "denylist"
+    return Decision(True, f"shell.{mode}.allowed", f"Allowed by {_profile_label(name)}.", analysis.programs)
+
+
+def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: PolicyContext) -> Decision | None:
+    pname: str = profile.name
+    shell = profile.shell
+    allowlist = shell.mode == "allowlist"
+    allowed_text = ", ".join(shell.allow) if shell.allow else "none"
+    if ex.kind == "code":
+        return _judge_code(ex, analysis, profile, ctx)
+    if ex.name is None:
+        return _deny(
+            "shell.unknown_program",
+            "A command name in this command is only known at run time (a variable, substitution or glob), "
+            "so it cannot be checked. Write the program name literally.",
+            analysis,
+        )
+    names = _names(ex.name, ctx)
+    if _listed(names, shell.deny, ctx):
+        return _deny(
+            f"shell.deny.{names[1]}",
+            f"`{ex.name}` is blocked by {_profile_label(pname)}"
+            + (f" (found via {' → '.join(ex.via)})" if ex.via else "")
+            + ". Do not try to run it another way; use the dedicated tools (WebFetch for documentation, "
+            "Read/Edit for files) or ask the user to run it.",
+            analysis,
+        )
+    if allowlist and ex.kind == "program" and not _listed(names, shell.allow, ctx) and names[0] not in INERT_BUILTINS:
+        return _deny(
+            "shell.allowlist.not_allowed",
+            f"`{ex.name}` is not on the allow list of {_profile_label(pname)} (allowed: {allowed_text}). "
+            "Use the Read, Glob and Grep tools to inspect files and the Edit/Write tools to change them, "
+            "or one of the allowed programs.",
+            analysis,
+        )
+    if shell.block_destructive and ex.kind in ("program", "wrapper"):
+        finding = destructive(ex, names[1].lower(), ctx)
+        if finding is not None:
+            suffix, what = finding
+            return _deny(
+                f"shell.destructive.{suffix}",
+                f"Destructive operation blocked by {_profile_label(pname)}: {what}. Describe the change for "
+                "the user to perform, or limit it to files inside the project.",
+                analysis,
+            )
+    if profile.network_access == "restricted" and ex.kind == "program":
+        domains: tuple[str, ...] = profile.allowed_domains
+        for host in _network_hosts(ex, names[1].lower()):
+            if host is None or not domain_allowed(host, domains):
+                return _deny(
+                    "shell.network.domain_not_allowed",
+                    f"`{ex.name}` would reach {('`' + host + '`') if host else 'a host that cannot be checked'}, "
+                    f"which {_profile_label(pname)} does not allow. Allowed domains: "
+                    f"{', '.join(domains) or 'none'}.",
+                    analysis,
+                )
+    return None
+
+
+def _judge_code(ex: Execution, analysis: Analysis, profile: Profile, ctx: PolicyContext) -> Decision | None:
+    pname: str = profile.name
+    shell = profile.shell
+    label = ex.name or "?"
+    if ex.origin == "pipe":
+        return _deny(
+            "shell.code_from_pipe",
+            f"`{label}` would run code read from a pipe, which cannot be checked. Save the code to a file in "
+            "the project, show it to the user, and run it only if the profile allows.",
+            analysis,
+        )
+    if ex.origin == "dynamic":
+        return _deny(
+            "shell.dynamic_code",
+            f"`{label}` would run code that is only known at run time, which cannot be checked. Write the "
+            "command out literally.",
+            analysis,
+        )
+    if shell.mode == "allowlist":
+        if ex.origin == "inline":
+            return _deny(
+                "shell.inline_code",
+                f"Inline code for `{label}` is not allowed by {_profile_label(pname)}: it could run anything. "
+                "Write the code to a file inside the project and run it through an allowed tool (for "
+                "example a test), or use the Edit tool.",
+                analysis,
+            )
+        return _deny(
+            f"shell.opaque_code.{ex.origin}",
+            f"`{label}` would load code the policy cannot inspect ({ex.origin}), which "
+            f"{_profile_label(pname)} does not allow. Run the allowed programs directly.",
+            analysis,
+        )
+    if ex.origin == "inline" and ex.code is not None:
+        word = _inline_denied_word(ex.code, shell.deny, ctx)
+        if word is not None:
+            return _deny(
+                f"shell.inline_code.deny.{word}",
+                f"The inline `{label}` code mentions `{word}`, which {_profile_label(pname)} blocks. Do not "
+                "run blocked programs from scripts either; ask the user to run it.",
+                analysis,
+            )
+        if shell.block_destructive:
+            for pattern, suffix in _INLINE_DESTRUCTIVE:
+                if pattern.search(ex.code):
+                    return _deny(
+                        f"shell.destructive.{suffix}",
+                        f"The inline `{label}` code looks like a destructive operation, which "
+                        f"{_profile_label(pname)} blocks. Describe the change for the user to perform.",
+                        analysis,
+                    )
+    return None
+
+
+def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: PolicyContext) -> Decision | None:
+    pname: str = profile.name
+    level: str = profile.file_write
+    target = write.target
+    if write_protected(target, write.cwds, ctx):
+        return _deny(
+            "file.protected",
+            f"`{target}` controls the agent's own settings or audit trail and may not be written. Ask the "
+            "user to change it.",
+            analysis,
+        )
+    if level == "any" or target in HARMLESS_TARGETS:
+        return None
+    if level == "none":
+        return _deny(
+            "shell.write.disabled",
+            f"Writing files is disabled by {_profile_label(pname)}; `{write.via}` would write "
+            f"`{target or '?'}`. Print the output instead.",
+            analysis,
+        )
+    if not write_allowed_inside(target, write.cwds, ctx):
+        return _deny(
+            "shell.write.outside_project",
+            f"`{write.via}` would write `{target or 'a path only known at run time'}` outside the project, "
+            f"which {_profile_label(pname)} does not allow. Write inside the project directory "
+            f"({', '.join(ctx.project_dirs) or 'none'}) with a literal path.",
+            analysis,
+        )
+    return None

@@ -1,0 +1,162 @@
+"""Shell words to the literal strings bash would pass, or None when the value is only known at run time.
+
+A word counts as literal only when every part is fixed text: any parameter, command or arithmetic
+expansion makes it unknown. Quoting and escaping are undone exactly as bash does, so `c''url`, `"curl"`,
+`\\curl`, `c\\url` and `$'\\x63url'` all read `curl`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Characters after which a backslash inside double quotes is removed (bash manual, "Double Quotes").
+_DQ_ESCAPABLE = frozenset('$`"\\\n')
+
+_ANSI_SIMPLE = {
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+_OCTAL = re.compile(r"[0-7]{1,3}")
+_HEX = {"x": 2, "u": 4, "U": 8}
+
+# Unquoted characters that make a command word a pattern bash expands (globs, brace expansion).
+_PATTERN_CHARS = re.compile(r"(?<!\\)[*?\[{]")
+
+
+def unescape_unquoted(text: str) -> str:
+    """Remove backslash quoting from an unquoted word: `\\x` is `x`, backslash-newline vanishes."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def unescape_double_quoted(text: str) -> str:
+    """Inside double quotes a backslash only quotes `$`, backquote, `"`, backslash and newline."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _DQ_ESCAPABLE:
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def decode_ansi_c(body: str) -> str:
+    """Decode the inside of `$'...'` (bash's ANSI-C quoting)."""
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        ch = body[i]
+        if ch != "\\" or i + 1 >= n:
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in _ANSI_SIMPLE:
+            out.append(_ANSI_SIMPLE[nxt])
+            i += 2
+        elif nxt in _HEX:
+            digits = re.match(f"[0-9A-Fa-f]{{1,{_HEX[nxt]}}}", body[i + 2 :])
+            if digits:
+                out.append(chr(min(int(digits.group(0), 16), 0x10FFFF)))
+                i += 2 + len(digits.group(0))
+            else:
+                out.append("\\" + nxt)
+                i += 2
+        elif nxt == "c" and i + 2 < n:
+            out.append(chr(ord(body[i + 2]) & 0x1F))
+            i += 3
+        else:
+            octal = _OCTAL.match(body, i + 1)
+            if octal:
+                out.append(chr(int(octal.group(0), 8) & 0xFF))
+                i += 1 + len(octal.group(0))
+            else:
+                out.append("\\" + nxt)
+                i += 2
+    return "".join(out)
+
+
+def node_text(node: Any) -> str:
+    return node.text.decode("utf-8", "surrogateescape")
+
+
+def literal(node: Any) -> str | None:
+    """The string bash would produce for `node`, or None when it depends on run-time values."""
+    kind = node.type
+    if kind == "word":
+        return unescape_unquoted(node_text(node))
+    if kind in ("number", "variable_name", "extglob_pattern", "regex", "test_operator"):
+        return node_text(node)
+    if kind == "raw_string":
+        return node_text(node)[1:-1]
+    if kind == "ansi_c_string":
+        return decode_ansi_c(node_text(node)[2:-1])
+    if kind == "string":
+        parts: list[str] = []
+        for child in node.children:
+            ctype = child.type
+            if ctype == '"':
+                continue
+            if ctype == "string_content":
+                parts.append(unescape_double_quoted(node_text(child)))
+            elif child.is_named:
+                return None
+            else:
+                parts.append(node_text(child))
+        return "".join(parts)
+    if kind == "translated_string":
+        inner = [c for c in node.children if c.type == "string"]
+        return literal(inner[0]) if inner else None
+    if kind == "concatenation":
+        pieces: list[str] = []
+        for child in node.children:
+            value = literal(child)
+            if value is None:
+                return None
+            pieces.append(value)
+        return "".join(pieces)
+    return None
+
+
+def is_pattern(node: Any) -> bool:
+    """True when bash would expand the word as a glob or brace pattern (its value is then unknown)."""
+    kind = node.type
+    if kind in ("brace_expression", "extglob_pattern"):
+        return True
+    if kind == "word":
+        return bool(_PATTERN_CHARS.search(node_text(node)))
+    if kind == "concatenation":
+        return any(is_pattern(child) for child in node.children)
+    return False
