@@ -52,6 +52,7 @@ _MEASURE = """
 import json, resource, sys
 from pathlib import Path
 from claude_enterprise.audit import spool_status
+from claude_enterprise.audit.reader import verify
 from claude_enterprise.audit.shipper import ship
 
 spool, url, group = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
