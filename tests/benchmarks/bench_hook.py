@@ -41,7 +41,7 @@ def timed(argv: list[str], runs: int, env: dict[str, str], stdin: bytes = b"", c
 
 def p99(samples: list[float]) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def main() -> None:
