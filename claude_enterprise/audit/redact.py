@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 MASK = "[REDACTED]"
 
@@ -22,45 +23,48 @@ _SECRET_NAME = (
 )
 
 # Each pattern keeps its group 1 (the context that tells a reader what was there) and masks the rest.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # PEM private keys, possibly spanning lines.
-    (
-        re.compile(
-            r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.S
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Compiled on first use: most strings hold no hint of a secret, and the hook pays import time."""
+    return (
+        # PEM private keys, possibly spanning lines.
+        (
+            re.compile(
+                r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.S
+            ),
+            f"-----BEGIN \\1PRIVATE KEY-----{MASK}",
         ),
-        f"-----BEGIN \\1PRIVATE KEY-----{MASK}",
-    ),
-    # Passwords in URLs: scheme://user:password@host
-    (re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@\s/'\"]+(@)"), f"\\1{MASK}\\2"),
-    # Authorization headers and bearer/basic tokens.
-    (
-        re.compile(r"(?i)\b(authorization\s*[:=]\s*['\"]?)(?:(?:bearer|basic|token|digest)\s+)?[^\s'\"]+"),
-        f"\\1{MASK}",
-    ),
-    (re.compile(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"), f"\\1{MASK}"),
-    # Headers like `X-Api-Key: value`, `-H 'Private-Token: value'`.
-    (re.compile(rf"(?i)\b({_SECRET_NAME}\s*:\s+)[^\s'\"]+"), f"\\1{MASK}"),
-    # Command-line flags: --password VALUE, --password=VALUE, --api-key VALUE, --token VALUE ...
-    (re.compile(rf"(?i)(--?{_SECRET_NAME}(?:=|\s+))(?:'[^']*'|\"[^\"]*\"|[^\s'\"]+)"), f"\\1{MASK}"),
-    # mysql-style -pSECRET (only for the MySQL clients: elsewhere -pX is an ordinary flag) and
-    # curl -u user:password
-    (re.compile(r"(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^|;&\n]*?\s-p)(?=[^\s-])\S+"), f"\\1{MASK}"),
-    (re.compile(r"(?<![\w-])((?:-u|--user)\s+['\"]?[^\s:'\"]+:)[^\s'\"]+"), f"\\1{MASK}"),
-    # Assignments: NAME=value, NAME: value, "name": "value" where the name says secret.
-    (
-        re.compile(rf"(?i)(\b{_SECRET_NAME}['\"]?\s*[=:]\s*)(?:'[^']*'|\"[^\"]*\"|[^\s'\",;&|)}}]+)"),
-        f"\\1{MASK}",
-    ),
-    # Well-known token shapes, wherever they appear.
-    (re.compile(r"\b((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16})\b"), MASK),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
-    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b"), MASK),
-    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), MASK),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), MASK),
-    (re.compile(r"\bsk-(?:ant-)?[A-Za-z0-9_-]{20,}"), MASK),
-    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), MASK),
-    (re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}"), MASK),
-)
+        # Passwords in URLs: scheme://user:password@host
+        (re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'\"]*:)[^@\s/'\"]+(@)"), f"\\1{MASK}\\2"),
+        # Authorization headers and bearer/basic tokens.
+        (
+            re.compile(r"(?i)\b(authorization\s*[:=]\s*['\"]?)(?:(?:bearer|basic|token|digest)\s+)?[^\s'\"]+"),
+            f"\\1{MASK}",
+        ),
+        (re.compile(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"), f"\\1{MASK}"),
+        # Headers like `X-Api-Key: value`, `-H 'Private-Token: value'`.
+        (re.compile(rf"(?i)\b({_SECRET_NAME}\s*:\s+)[^\s'\"]+"), f"\\1{MASK}"),
+        # Command-line flags: --password VALUE, --password=VALUE, --api-key VALUE, --token VALUE ...
+        (re.compile(rf"(?i)(--?{_SECRET_NAME}(?:=|\s+))(?:'[^']*'|\"[^\"]*\"|[^\s'\"]+)"), f"\\1{MASK}"),
+        # mysql-style -pSECRET (only for the MySQL clients: elsewhere -pX is an ordinary flag) and
+        # curl -u user:password
+        (re.compile(r"(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^|;&\n]*?\s-p)(?=[^\s-])\S+"), f"\\1{MASK}"),
+        (re.compile(r"(?<![\w-])((?:-u|--user)\s+['\"]?[^\s:'\"]+:)[^\s'\"]+"), f"\\1{MASK}"),
+        # Assignments: NAME=value, NAME: value, "name": "value" where the name says secret.
+        (
+            re.compile(rf"(?i)(\b{_SECRET_NAME}['\"]?\s*[=:]\s*)(?:'[^']*'|\"[^\"]*\"|[^\s'\",;&|)}}]+)"),
+            f"\\1{MASK}",
+        ),
+        # Well-known token shapes, wherever they appear.
+        (re.compile(r"\b((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16})\b"), MASK),
+        (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
+        (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b"), MASK),
+        (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), MASK),
+        (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), MASK),
+        (re.compile(r"\bsk-(?:ant-)?[A-Za-z0-9_-]{20,}"), MASK),
+        (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), MASK),
+        (re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}"), MASK),
+    )
 
 # Cheap pre-filter: most strings (paths, rule ids, short commands) contain none of these hints,
 # so the full pattern list only runs when one is present. Keeps record() well under a millisecond.
@@ -81,7 +85,7 @@ def redact(text: str) -> str:
     """`text` with every recognised secret replaced by `[REDACTED]`."""
     if not _HINT.search(text):
         return text
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in _patterns():
         text = pattern.sub(replacement, text)
     return text
 
