@@ -79,17 +79,19 @@ def managed_settings_findings(data: Any) -> list[str]:
         problems.append("disableAllHooks is true")
     entries = (data.get("hooks") or {}).get("PreToolUse") or []
     commands = [
-        hook.get("command", "")
+        " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
         for entry in entries if isinstance(entry, Mapping) and "Bash" in str(entry.get("matcher", ""))
         for hook in entry.get("hooks", []) if isinstance(hook, Mapping)
     ]
-    if not any(HOOK_MARKER in c for c in commands):
-        problems.append(f"no PreToolUse hook running `{HOOK_MARKER}` for Bash")
+    if not any(c.startswith("/") and c.endswith(HOOK_MARKER) for c in commands):
+        problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}` for Bash")
     prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
     if not prefix.endswith(GATE_NAME):
         problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
     if (data.get("permissions") or {}).get("disableBypassPermissionsMode") != "disable":
         problems.append('permissions.disableBypassPermissionsMode is not "disable"')
+    if data.get("parentSettingsBehavior") != "merge":
+        problems.append('parentSettingsBehavior is not "merge" (the wrapper\'s model and deny limits would be dropped)')
     return problems
 
 
@@ -173,11 +175,12 @@ def applied_controls(res: Resolution) -> dict[str, Any]:
     merged_otel = environment.merge_otel_attributes(os.environ.get("OTEL_RESOURCE_ATTRIBUTES"), otel)
     env = {**dict(profile.env), "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(profile.max_output_tokens)}
     script = shutil.which("claude-enterprise") or "claude-enterprise"
+    # A wrapper session adds its decision server's hook and exec gate (paths inside the session directory).
     layer = settings.build_settings(
         profile,
-        hook_command=f"{script} hook",
-        gate_path=shutil.which(GATE_NAME) or GATE_NAME,
+        hook_argv=[script, "hook"],
         env=environment.reasserted_env(profile, {}, merged_otel),
+        fragment={"env": {settings.SHELL_PREFIX: "<session>/gate"}},
     )
     return {"env": env, "settings": layer}
 

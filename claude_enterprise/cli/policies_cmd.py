@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from claude_enterprise import exitcodes, paths
 from claude_enterprise.config import ConfigError, managed_dir_trusted
@@ -24,16 +25,21 @@ def _catalog():
     return load_catalog(paths.bundled_policies_dir() / "profiles", managed / "profiles.d" if managed else None)
 
 
-def managed_settings(hook_command: str, gate: str) -> dict:
-    """Claude Code managed settings that route every session through our hook and gate."""
-    from claude_enterprise.launch.settings import HOOK_TIMEOUT_S, HOOKED_TOOLS
+def managed_settings(script: str, gate: str) -> dict[str, Any]:
+    """Claude Code managed settings that route every session through our hook and gate.
+
+    The hook is in exec form (`command` + `args`): a shell-form hook would itself run through the exec gate,
+    and a failing gate would then make the hook fail, which Claude Code treats as "proceed".
+    `parentSettingsBehavior: merge` keeps the wrapper's own policy tier (model and deny limits) in force.
+    """
+    from claude_enterprise.launch.settings import HOOK_GUARD_ENV, command_hook
 
     return {
         "disableAllHooks": False,
+        "parentSettingsBehavior": "merge",
         "permissions": {"disableBypassPermissionsMode": "disable"},
-        "hooks": {"PreToolUse": [{"matcher": "|".join(HOOKED_TOOLS), "hooks": [
-            {"type": "command", "command": hook_command, "timeout": HOOK_TIMEOUT_S}]}]},
-        "env": {"CLAUDE_CODE_SHELL_PREFIX": gate, "CLAUDE_CODE_SIMPLE": "0", "CLAUDE_CODE_SAFE_MODE": "0"},
+        "hooks": command_hook([script, "hook"]),
+        "env": {"CLAUDE_CODE_SHELL_PREFIX": gate, **HOOK_GUARD_ENV},
     }
 
 
@@ -53,7 +59,7 @@ def main(argv: list[str]) -> int:
         elif args.command == "managed-settings":
             script = shutil.which("claude-enterprise") or "claude-enterprise"
             gate = shutil.which("claude-enterprise-gate") or "claude-enterprise-gate"
-            print(json.dumps(managed_settings(f"{script} hook", gate), indent=2))
+            print(json.dumps(managed_settings(script, gate), indent=2))
         elif args.command == "show":
             print(json.dumps(get_profile(_catalog(), args.name, "argument NAME").to_dict(), indent=2))
         else:

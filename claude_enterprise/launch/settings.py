@@ -38,6 +38,9 @@ HOOK_GUARD_ENV = {
     "CLAUDE_CODE_SAFE_MODE": "0",
     # A PowerShell tool is a shell the Bash matcher and the exec gate do not see.
     "CLAUDE_CODE_USE_POWERSHELL_TOOL": "0",
+    # Start-up files that Claude Code's own outer shell would source before the exec gate sees anything.
+    "BASH_ENV": "",
+    "ENV": "",
 }
 SHELL_PREFIX = "CLAUDE_CODE_SHELL_PREFIX"
 

@@ -93,7 +93,7 @@ def test_bedrock_region_outside_allowed_list_fails(env, tmp_path):
 
 def test_managed_settings_consistency(env, tmp_path):
     target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
-    target.write_text(json.dumps(managed_settings("/usr/local/bin/claude-enterprise hook",
+    target.write_text(json.dumps(managed_settings("/usr/local/bin/claude-enterprise",
                                                   "/usr/local/bin/claude-enterprise-gate")))
     result = run(env, "--check-policy", "--json")
     assert checks(result)["managed_settings"]["status"] == "pass", result.stdout
@@ -105,5 +105,5 @@ def test_managed_settings_consistency(env, tmp_path):
 
 def test_findings_name_every_gap():
     findings = managed_settings_findings({"hooks": {"PreToolUse": [{"matcher": "Write", "hooks": []}]}})
-    assert len(findings) == 3 and any("exec gate" in f for f in findings)
+    assert len(findings) == 4 and any("exec gate" in f for f in findings)
     assert managed_settings_findings([]) == ["is not a JSON object"]
