@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -85,7 +85,9 @@ class Guard:
 
     `root_pid` may be the wrapper itself (`os.getpid()`, recommended: the guard then starts before claude is
     spawned and sees everything from its first fork; the wrapper is never signalled) or claude's pid.
-    `exclude`: pids never attributed (helpers the wrapper started itself). `cleanup`: what `stop()` does with
+    `exclude`: pids never attributed (helpers the wrapper started itself). `owned` (or `own(pid)`): children
+    the caller waits for itself, never reaped by the guard (claude when `root_pid` is the wrapper; as
+    subreaper the guard reaps the orphans it adopts). `cleanup`: what `stop()` does with
     members still alive (`terminate`: SIGTERM, then SIGKILL after `cleanup_grace`; `keep`: nothing).
     `on_failure` is called (from the guard thread) when the guard gives up; under `enforce` the launcher
     should end the session then. `subreaper`: None = on Linux when the guard runs in the root's parent or
@@ -96,6 +98,7 @@ class Guard:
                  spool_dir: Path | None = None, fast_interval: float | None = None,
                  idle_interval: float = 0.5, linger: float = 1.0, stat_interval: float = 0.1,
                  full_scan_interval: float = 5.0, subreaper: bool | None = None, exclude: Iterable[int] = (),
+                 owned: Iterable[int] = (),
                  cleanup: str = "terminate", cleanup_grace: float = 2.0, backend: str | None = None,
                  on_failure: Callable[[BaseException], None] | None = None, max_errors: int = 5,
                  stderr: TextIO | None = None) -> None:
@@ -116,6 +119,7 @@ class Guard:
         self.full_scan_interval = full_scan_interval
         self._subreaper = subreaper
         self._exclude = tuple(exclude)
+        self._owned = set(owned)
         self.cleanup = cleanup
         self.cleanup_grace = cleanup_grace
         self._on_failure = on_failure
@@ -125,6 +129,7 @@ class Guard:
         self.error: BaseException | None = None
         self._active = 0
         self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -152,7 +157,7 @@ class Guard:
             backend = default_backend(self._backend_kind)
             adopter = self._become_subreaper(backend)
             self.tree = ProcessTree(self.root_pid, backend, adopter=adopter, exclude=self._exclude,
-                                    stat_interval=self.stat_interval)
+                                    owned=self._owned, stat_interval=self.stat_interval)
             if self.fast_interval is None:
                 self.fast_interval = 0.01 if type(backend).__name__ == "ProcfsBackend" else 0.025
             first = self.tree.start()
@@ -163,6 +168,19 @@ class Guard:
         if background:
             self._thread = threading.Thread(target=self._run, name="claude-enterprise-guard", daemon=True)
             self._thread.start()
+
+    def own(self, pid: int) -> None:
+        """`pid` is a child the caller waits for itself (claude, when `root_pid` is the wrapper): the guard
+        never reaps it. Spawn it and call this inside `paused()` so no scan can come in between."""
+        self._owned.add(pid)
+        if self.tree is not None:
+            self.tree.owned.add(pid)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No scan runs inside this block (at most one in progress is waited for)."""
+        with self._scan_lock:
+            yield
 
     @property
     def active(self) -> bool:
@@ -180,10 +198,11 @@ class Guard:
 
     def _scan(self, full: bool) -> None:
         assert self.tree is not None
-        changed = self.tree.scan(full=full)
-        if changed:
-            self._last_change = time.monotonic()
-            self._judge_all(changed)
+        with self._scan_lock:
+            changed = self.tree.scan(full=full)
+            if changed:
+                self._last_change = time.monotonic()
+                self._judge_all(changed)
 
     def set_active(self, active: bool) -> None:
         """A tool call started (True) or ended (False). Calls nest: concurrent tool calls each count."""
@@ -211,6 +230,7 @@ class Guard:
                 self._report_error("leftover cleanup failed", exc, fatal=False)
             finally:
                 self.tree.close()
+                self.tree.reap_dead()
         if self._restore_subreaper is not None:
             set_subreaper(self._restore_subreaper)
             self._restore_subreaper = None

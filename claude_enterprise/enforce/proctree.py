@@ -414,17 +414,20 @@ class ProcessTree:
     """The session's live members, kept current by `scan()`.
 
     `adopter`: our own pid when we are the child subreaper of the root's tree (orphans re-parent to us);
-    `exclude`: pids never attributed (the wrapper itself, helpers the wrapper started).
+    `exclude`: pids never attributed (the wrapper itself, helpers the wrapper started);
+    `owned`: our own children that we wait for ourselves (claude): never reaped here, or their owner
+    would lose the exit status.
     """
 
     DEPARTED_KEPT = 4096  # dead members remembered to name ancestors in parent chains
 
     def __init__(self, root_pid: int, backend: Backend, *, adopter: int | None = None,
-                 exclude: Iterable[int] = (), stat_interval: float = 0.1) -> None:
+                 exclude: Iterable[int] = (), owned: Iterable[int] = (), stat_interval: float = 0.1) -> None:
         self.root_pid = root_pid
         self.backend = backend
         self.adopter = adopter
         self.exclude = {os.getpid(), *exclude}
+        self.owned = {root_pid, *owned}
         self.stat_interval = stat_interval
         self.members: dict[int, Member] = {}
         self._leaders: set[int] = set()
@@ -493,7 +496,7 @@ class ProcessTree:
                     rest.append((stat, handle))
                 elif stat.zombie or not self.backend.is_process(stat.pid):
                     self.backend.release(handle)
-                    if stat.zombie:
+                    if stat.zombie:  # an orphan that lived and died between two scans
                         self._reap(stat.pid)
                 else:
                     admitted.append(self._admit(stat, handle))
@@ -538,10 +541,10 @@ class ProcessTree:
     def _reap(self, pid: int) -> None:
         """Collect an adopted orphan's exit status: as subreaper we are its parent, nobody else waits.
 
-        Any member but the root and the excluded may have been adopted since its parent link was last
-        read, so all are tried: waitpid on a process that is not our child only fails (ECHILD).
+        Never an `owned` process (the wrapper's own children are waited for by whoever started them).
+        waitpid on a process that is not our child only fails (ECHILD).
         """
-        if self.adopter is None or pid == self.root_pid or pid in self.exclude:
+        if self.adopter is None or pid in self.owned or pid in self.exclude:
             return
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)
@@ -585,6 +588,12 @@ class ProcessTree:
         if member.pid in self.exclude:
             return False
         return self.backend.signal(member.pid, member.start, sig)
+
+    def reap_dead(self) -> None:
+        """Reap every dead member that was our child, owned ones excepted (end of session: the owner
+        has collected what it waits for)."""
+        for member in list(self._departed.values()):
+            self._reap(member.pid)
 
     def close(self) -> None:
         for member in list(self.members.values()):

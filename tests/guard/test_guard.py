@@ -74,6 +74,9 @@ def test_enforce_stops_denied_program(mode: str, backend: str, make_profile: Cal
         assert event["parent_chain"][0]["name"] == "sh"
         assert event["parent_chain"][-1]["pid"] == root.pid
     assert root.poll() is None, "the session root must survive"
+    if mode in ("doublefork", "daemon") and sys.platform.startswith("linux"):
+        # adopted by this process (subreaper) and reaped by the guard: no zombie left behind
+        assert wait_until(lambda: not psutil.pid_exists(denied))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -308,7 +311,9 @@ def test_root_may_be_the_wrapper_itself(make_profile: Callable[..., Profile], fa
     guard = guards(make_profile("enforce"), os.getpid())
     guard.start()
     guard.set_active(True)
-    child = procs.spawn(["sh", "-c", "curl 30; :"], env=path_env)
+    with guard.paused():
+        child = procs.spawn(["sh", "-c", "curl 30; exit 7"], env=path_env)
+        guard.own(child.pid)
     assert wait_until(lambda: events(spool, "process_killed"))
-    assert child.wait(timeout=10) == 0  # sh survives; only curl was denied
+    assert child.wait(timeout=10) == 7  # sh survives (only curl was denied) and its status is ours to read
     assert identity(os.getpid()) > 0  # the wrapper was never signalled
