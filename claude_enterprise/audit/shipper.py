@@ -269,7 +269,7 @@ def _lines(spool_dir: Path, cursor: Cursor) -> Iterator[tuple[bytes, Cursor]]:
 
 def _classify(exc: Exception) -> tuple[str, str]:
     """(error code or 'retryable' for transport failures, message)."""
-    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
     from botocore.exceptions import ConnectionError as BotoConnectionError
 
     if isinstance(exc, ClientError):
@@ -281,6 +281,8 @@ def _classify(exc: Exception) -> tuple[str, str]:
         return code, str(error.get("Message", ""))
     if isinstance(exc, (BotoConnectionError, HTTPClientError)):
         return "retryable", f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, BotoCoreError):  # no credentials, bad configuration: retrying will not help
+        return type(exc).__name__, str(exc)
     raise exc
 
 
@@ -352,6 +354,23 @@ def ship(spool_dir: Path, *, log_group: str = DEFAULT_LOG_GROUP, region: str, en
     report.remaining = sum(1 for _ in iter_lines(spool_dir, read_cursor(spool_dir)))
     report.elapsed_s = round(time.monotonic() - started, 3)
     return report
+
+
+def probe_sink(*, log_group: str, region: str, endpoint_url: str | None = None,
+               timeout_s: float = 3.0) -> tuple[bool, bool, str]:
+    """(ok, reachable, detail) from one DescribeLogGroups call with short timeouts and no retries."""
+    client = logs_client(region, endpoint_url, max_attempts=1, connect_timeout=timeout_s,
+                         read_timeout=timeout_s)
+    try:
+        found = client.describe_log_groups(logGroupNamePrefix=log_group, limit=1).get("logGroups", [])
+    except Exception as exc:  # classified: unreachable vs refused
+        code, message = _classify(exc)
+        if code == "retryable":
+            return False, False, f"CloudWatch Logs ({region}) unreachable: {message}; events stay in the spool"
+        return False, True, f"CloudWatch Logs ({region}) refused: {code}: {message}"
+    exists = any(group.get("logGroupName") == log_group for group in found)
+    state = "exists" if exists else "will be created on first shipment"
+    return True, True, f"CloudWatch Logs ({region}) reachable; log group {log_group} {state}"
 
 
 class BackgroundShipper:

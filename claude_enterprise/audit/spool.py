@@ -216,7 +216,10 @@ class _Locked:
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return fd
+                    if self.spool._lock_is_current():
+                        return fd
+                    self.spool._drop_lock_fd()  # closing releases the stale lock
+                    fd = self.spool._lock_fd()
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise AuditWriteError(
@@ -272,6 +275,24 @@ class Spool:
             self._lock = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         return self._lock
 
+    def _lock_is_current(self) -> bool:
+        """After locking: is our descriptor still the file at `.lock`? If the spool directory was
+        removed and re-created, a stale descriptor would lock nothing other writers see."""
+        try:
+            return os.stat(self.directory / LOCK_FILE).st_ino == os.fstat(self._lock).st_ino
+        except FileNotFoundError:
+            return False
+
+    def _drop_lock_fd(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)
+        self._lock = -1
+        self._seg_name = ""
+        if self._seg_fd >= 0:
+            os.close(self._seg_fd)
+        self._seg_fd = -1
+        self._head_key = None
+
     def _ensure_dir(self) -> None:
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -279,11 +300,19 @@ class Spool:
             raise AuditWriteError(f"cannot create audit spool {self.directory}: {exc.strerror}") from exc
 
     def _segment_fd(self, name: str) -> int:
+        path = self.directory / name
+        if self._seg_name == name and self._seg_fd >= 0:
+            try:
+                stale = os.stat(path).st_ino != os.fstat(self._seg_fd).st_ino
+            except FileNotFoundError:
+                stale = True  # removed behind our back: writing to the old inode would lose events
+            if stale:
+                os.close(self._seg_fd)
+                self._seg_fd = -1
         if self._seg_name != name or self._seg_fd < 0:
             if self._seg_fd >= 0:
                 os.close(self._seg_fd)
                 self._seg_fd = -1
-            path = self.directory / name
             created = not path.exists()
             self._seg_fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._seg_name = name

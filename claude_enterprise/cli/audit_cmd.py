@@ -3,6 +3,7 @@
     claude-enterprise audit [list] [--type T]... [--session ID] [--decision deny] [--since 2h]
                             [--limit N] [--json]
     claude-enterprise audit verify [--json]          exit 1 when the chain is broken
+    claude-enterprise audit status [--json]          depth, oldest unshipped event, size
     claude-enterprise audit ship --region R [--log-group G] [--endpoint-url URL]
                                                      exit 1 when something could not be shipped
 """
@@ -19,7 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from claude_enterprise import exitcodes
-from claude_enterprise.audit import default_spool_dir
+from claude_enterprise.audit import default_spool_dir, spool_status
 from claude_enterprise.audit.events import parse_ts_ms
 from claude_enterprise.audit.reader import Filter, select, verify
 
@@ -124,6 +125,20 @@ def verify_cmd(ctx: typer.Context, spool_dir: SpoolDir = None, as_json: AsJson =
                        f"{report.first_break.describe()} in {directory}", err=True)
     if not report.ok:
         raise typer.Exit(exitcodes.NON_COMPLIANT)
+
+
+@app.command("status")
+def status_cmd(ctx: typer.Context, spool_dir: SpoolDir = None, as_json: AsJson = False) -> None:
+    """Spool depth, oldest unshipped event, size and writability."""
+    status = spool_status(spool_dir or ctx.obj)
+    if as_json:
+        typer.echo(json.dumps(status.as_dict()))
+        return
+    typer.echo(f"spool {status.directory}: {status.depth} event(s) not shipped"
+               + (f" (oldest {status.oldest_unshipped_ts})" if status.oldest_unshipped_ts else "")
+               + f"; {status.bytes} of {status.max_bytes} bytes in {status.segments} segment(s)"
+               + ("" if status.writable else "; NOT WRITABLE") + ("; FULL" if status.full else "")
+               + ("; last write torn (will be quarantined)" if status.torn_tail else ""))
 
 
 @app.command("ship")
