@@ -53,5 +53,11 @@ def configure(level: str | None = None, *, json_output: bool | None = None,
 
 
 def get_logger(name: str, **bound: Any) -> Any:
-    """A bound logger named `name` (the module), with `bound` context on every line."""
+    """A bound logger named `name` (the module), with `bound` context on every line.
+
+    Configures the defaults first when nothing did: structlog's own default prints to stdout, which
+    would mix diagnostics into `claude`'s output.
+    """
+    if not structlog.is_configured():
+        configure()
     return structlog.get_logger(name).bind(logger=name, **bound)

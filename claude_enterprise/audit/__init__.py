@@ -90,16 +90,16 @@ def record(event_type: str, ctx: AuditContext | None = None, *, spool_dir: Path 
         raise AuditWriteError(f"audit event {event_type} cannot be serialised: {exc}") from exc
     assert isinstance(clean, dict)
     try:
-        return spool_for(spool_dir or default_spool_dir()).append(Draft(clean))
+        return spool_for(Path(spool_dir) if spool_dir else default_spool_dir()).append(Draft(clean))
     except (ValueError, TypeError) as exc:
         raise AuditWriteError(f"audit event {event_type} cannot be serialised: {exc}") from exc
 
 
 def spool_status(spool_dir: Path | None = None) -> SpoolStatus:
     """Depth (unshipped events), oldest unshipped timestamp, size, writability and fullness."""
-    return compute_status(spool_for(spool_dir or default_spool_dir()))
+    return compute_status(spool_for(Path(spool_dir) if spool_dir else default_spool_dir()))
 
 
 def open_spool(spool_dir: Path | None = None) -> Spool:
     """The process-wide `Spool` object (readers, the shipper, tests with custom limits)."""
-    return spool_for(spool_dir or default_spool_dir())
+    return spool_for(Path(spool_dir) if spool_dir else default_spool_dir())
