@@ -75,6 +75,7 @@ _HINT = re.compile(
 
 _SECRET_KEY = re.compile(rf"(?i)^{_SECRET_NAME}$")
 _SECRET_FLAG = re.compile(rf"(?i)^--?{_SECRET_NAME}$")
+_MYSQL = re.compile(r"(?:^|/)(?:mysql|mysqldump|mysqladmin|mariadb)$")
 # Keys that name a secret but are known-safe audit fields.
 _SAFE_KEYS = frozenset({"tool_use_id", "session_id", "prev_hash", "hash", "event_id", "input_tokens",
                         "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
@@ -110,8 +111,11 @@ def redact_value(value: object, key: str | None = None) -> object:
         return {str(k): redact_value(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = list(value)
-        # argv-style lists: the element after a secret flag (`["--token", "x"]`) is the secret.
-        return [MASK if i and isinstance(items[i - 1], str) and _SECRET_FLAG.match(items[i - 1])
+        # argv-style lists: the element after a secret flag (`["--token", "x"]`) is the secret, and
+        # so is a MySQL client's `-pSECRET`.
+        mysql = any(isinstance(v, str) and _MYSQL.search(v) for v in items[:1])
+        return [f"-p{MASK}" if mysql and isinstance(v, str) and v.startswith("-p") and len(v) > 2
+                else MASK if i and isinstance(items[i - 1], str) and _SECRET_FLAG.match(items[i - 1])
                 and isinstance(v, str) else redact_value(v) for i, v in enumerate(items)]
     if isinstance(value, bytes):
         return redact(value.decode("utf-8", "replace"))

@@ -63,3 +63,11 @@ def test_redact_value_walks_structures_and_secret_keys() -> None:
     out = redact_value(value)
     assert out == {"cmd": ["--token", MASK, f"--token={MASK}"], "api_key": MASK,
                    "inner": {"secret": 5, "a": None}, "tool_use_id": "toolu_x"}
+
+
+def test_argv_lists_are_redacted_element_wise() -> None:
+    assert redact_value(["/usr/bin/mysql", "-uroot", "-phunter2", "-p"]) == [
+        "/usr/bin/mysql", "-uroot", f"-p{MASK}", "-p"]
+    assert redact_value(["tar", "-pcf", "x.tar"]) == ["tar", "-pcf", "x.tar"]
+    assert redact_value(["gh", "auth", "login", "--with-token", "t0k"]) == [
+        "gh", "auth", "login", "--with-token", MASK]
