@@ -123,6 +123,8 @@ class Analyzer:
         self.executions.append(execution)
 
     def add_code(self, origin: str, name: str, code: str | None, frame: _Frame) -> None:
+        if origin == "inline" and code is None:
+            origin = "dynamic"  # inline code built at run time cannot be inspected at all
         self.add(Execution("code", name, (), frame.via, origin=origin, code=code, word=name))
 
     def add_write(self, target: str | None, via: str) -> None:
@@ -360,6 +362,8 @@ class Analyzer:
             self.add(Execution("program", name, tuple(args), frame.via, word=word))
             self.code(" ".join([self.aliases[word], *map(_quote, args)]), frame, f"alias {word}")
             return
+        if key == "coproc":
+            raise AnalysisError("`coproc` is not supported; run the command directly")
         handler = _HANDLERS.get(key)
         if handler is not None and (plain or key not in _BUILTIN_ONLY):
             handler(self, word, name, args, stdin, frame)
@@ -418,11 +422,15 @@ class Analyzer:
             return
         elif key == "sudo" and parsed.present & {"-e", "--edit", "-l", "--list", "-v", "--validate"}:
             return
+        elif key == "flock" and command[:1] in (["-c"], ["--command"]):
+            self.code(command[1] if len(command) > 1 else None, frame, "flock -c")
+            return
         self.run(command, stdin, inner)
 
     def _shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         code_mode = False
+        stdin_mode = False
         i = 0
         while i < len(args):
             arg = args[i]
@@ -440,13 +448,14 @@ class Analyzer:
                 continue
             if arg[0] in "-+" and len(arg) > 1:
                 code_mode = code_mode or (arg[0] == "-" and "c" in arg[1:])
+                stdin_mode = stdin_mode or (arg[0] == "-" and "s" in arg[1:])
                 i += 1
                 continue
             break
         rest = args[i:]
         if code_mode:
             self.code(rest[0] if rest else "", frame, f"{name} -c")
-        elif rest:
+        elif rest and not stdin_mode:
             return  # a script file: running it is running `name`, which the profile judges
         elif stdin is not None:
             self._stdin_code(name, stdin, frame, shell=True)
@@ -477,6 +486,7 @@ class Analyzer:
         i = 0
         while i < len(args):
             arg = args[i]
+            nxt = args[i + 1] if i + 1 < len(args) else None
             if arg is None:
                 self.add(Execution("program", name, tuple(args), frame.via, word=word))
                 self.add_code("dynamic", name, None, frame)
@@ -486,29 +496,30 @@ class Analyzer:
                 break
             if arg == "-" or not arg.startswith("-"):
                 break
-            option, eq, attached = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
-            cluster_code = (
-                not arg.startswith("--")
-                and len(arg) > 2
-                and arg[-1] in spec.flags_with_code_suffix
-                and arg[1:-1].isalpha()
-            )
-            if option in spec.code or cluster_code:
-                code = attached if attached and not cluster_code else (args[i + 1] if i + 1 < len(args) else None)
-                self.add(Execution("program", name, tuple(args), frame.via, word=word))
-                self.add_code("inline", name, code, frame)
-                return
-            if option in spec.module:
-                module = attached or (args[i + 1] if i + 1 < len(args) else None)
-                rest = args[i + (1 if attached else 2) :]
-                # `python -m pytest` runs pytest: the interpreter is only its launcher.
-                self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
-                self.run([module, *rest], stdin, frame.inner(f"{name} -m"))
-                return
-            if option in spec.value and not attached and not eq:
-                i += 2
-                continue
-            i += 1
+            if arg.startswith("--"):
+                option, eq, attached = arg.partition("=")
+                letters = [(option, attached if eq else None)]
+            else:
+                letters = [("-" + arg[j], arg[j + 1 :] or None) for j in range(1, len(arg))]
+            step = 1
+            for option, attached in letters:
+                if option in spec.code:
+                    self.add(Execution("program", name, tuple(args), frame.via, word=word))
+                    self.add_code("inline", name, attached if attached is not None else nxt, frame)
+                    return
+                if option in spec.module:
+                    module = attached if attached is not None else nxt
+                    rest = args[i + (1 if attached is not None else 2) :]
+                    # `python -m pytest` runs pytest: the interpreter is only its launcher.
+                    self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
+                    self.run([module, *rest], stdin, frame.inner(f"{name} -m"))
+                    return
+                if option in spec.value:
+                    step = 1 if attached is not None else 2
+                    break
+                if option in spec.attached_only:
+                    break
+            i += step
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         rest = args[i:]
         if (not rest or rest[0] == "-") and stdin is not None:

@@ -192,6 +192,7 @@ CHECKS: dict[str, Callable[[Execution, PolicyContext], Finding | None]] = {
     "terragrunt": _terraform,
     "cdk": _cdk,
     "cdklocal": _cdk,
+    "aws-cdk": _cdk,
     "pulumi": _pulumi,
     "kubectl": _first_operation(
         frozenset({"delete"}), _KUBECTL_VALUE, "kubectl_delete", "`kubectl delete` deletes cluster resources"

@@ -100,14 +100,17 @@ INTERPRETER_NAMES = {
 
 
 class InterpreterSpec:
-    __slots__ = ("code", "flags_with_code_suffix", "module", "value")
+    """Options of an interpreter: `code` carry inline code, `module` name a module to run as the
+    program, `value` take a value (attached or next), `attached_only` take one only when attached
+    (perl's `-i.bak`, `-l`, `-0777`). Short options cluster (`python -Ic`, `perl -lne`)."""
 
-    def __init__(self, code: str, value: str = "", module: str = "", flags_with_code_suffix: str = "") -> None:
+    __slots__ = ("attached_only", "code", "module", "value")
+
+    def __init__(self, code: str, value: str = "", module: str = "", attached_only: str = "") -> None:
         self.code = frozenset(code.split())
         self.value = frozenset(value.split())
         self.module = frozenset(module.split())
-        # perl -ne / -pe / -lane: a cluster of letters ending in `e` takes the code as next argument.
-        self.flags_with_code_suffix = frozenset(flags_with_code_suffix)
+        self.attached_only = frozenset(attached_only.split())
 
 
 INTERPRETERS: dict[str, InterpreterSpec] = {
@@ -117,8 +120,8 @@ INTERPRETERS: dict[str, InterpreterSpec] = {
         "-r --require --import --loader --experimental-loader --input-type --conditions -C --env-file "
         "--inspect-port --title",
     ),
-    "perl": InterpreterSpec("-e -E", "-I -M -m -x -i -l -0 -C -d -D", flags_with_code_suffix="eE"),
-    "ruby": InterpreterSpec("-e", "-I -r -C -E -F -x -0 -K -T -W"),
+    "perl": InterpreterSpec("-e -E", "", attached_only="-I -M -m -x -i -l -0 -C -d -D"),
+    "ruby": InterpreterSpec("-e", "-I -r -C -E -F", attached_only="-x -0 -K -T -W -i -l"),
     "php": InterpreterSpec("-r -B -R -E -F", "-c -d -z -t"),
     "lua": InterpreterSpec("-e", "-l"),
     "osascript": InterpreterSpec("-e", "-l -s"),
