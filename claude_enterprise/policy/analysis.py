@@ -496,9 +496,10 @@ class Analyzer:
                 break
             if arg == "-" or not arg.startswith("-"):
                 break
+            letters: list[tuple[str, str | None]]
             if arg.startswith("--"):
-                option, eq, attached = arg.partition("=")
-                letters = [(option, attached if eq else None)]
+                long_name, eq, long_value = arg.partition("=")
+                letters = [(long_name, long_value if eq else None)]
             else:
                 letters = [("-" + arg[j], arg[j + 1 :] or None) for j in range(1, len(arg))]
             step = 1
