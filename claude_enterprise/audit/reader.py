@@ -78,6 +78,10 @@ def _line_numbers(directory: Path) -> Iterator[tuple[str, int, bytes]]:
 def verify(directory: Path) -> VerifyReport:
     """Walk the whole chain from its anchor; stop at the first broken link."""
     report = VerifyReport()
+    # Read before the lines: a writer appending meanwhile only adds lines after the head we saw,
+    # so a live spool never looks truncated.
+    head = read_head_sidecar(directory)
+    hash_at_head: str | None = None
     anchor = read_anchor(directory)
     prev_seq, prev_hash = anchor.seq, anchor.hash
     if anchor.seq:
@@ -102,17 +106,19 @@ def verify(directory: Path) -> VerifyReport:
                 f"seq {seq}: spool repaired after a crash: {event.get('reason')} "
                 f"({event.get('bytes')} bytes quarantined to {event.get('quarantined_to')})")
         prev_seq, prev_hash = int(event["seq"]), str(event["hash"])
+        if head and prev_seq == head.seq:
+            hash_at_head = prev_hash
         report.checked += 1
         report.first_seq = prev_seq if report.first_seq is None else report.first_seq
         report.last_seq = prev_seq
-    head = read_head_sidecar(directory)
     if head and head.seq > prev_seq:
         segments = list_segments(directory)
         report.first_break = Break(segments[-1][0] if segments else "-", 0, prev_seq, None,
                                    f"the trail ends at seq {prev_seq} but seq {head.seq} was written: "
                                    f"{head.seq - prev_seq} event(s) removed at the end")
-    elif head and head.seq == prev_seq and head.hash != prev_hash:
-        report.first_break = Break("-", 0, prev_seq, None, "the last event differs from the one written")
+    elif head and hash_at_head is not None and hash_at_head != head.hash:
+        report.first_break = Break("-", 0, head.seq, None,
+                                   f"event seq {head.seq} differs from the one written (trail rewritten)")
     _warn_torn(directory, report)
     return report
 

@@ -98,3 +98,25 @@ def test_garbage_line_is_a_break(spool_dir: Path) -> None:
     rewrite(segment, lines)
     brk = verify(spool_dir).first_break
     assert brk is not None and brk.line == 3 and "not a valid JSON" in brk.problem
+
+
+def test_rewritten_trail_with_a_valid_chain_is_found_by_the_head(spool_dir: Path, tmp_path: Path) -> None:
+    segment = trail(spool_dir)
+    forged = trail(tmp_path / "forged")
+    segment.write_bytes(forged.read_bytes())  # a self-consistent chain of the same length
+    brk = verify(spool_dir).first_break
+    assert brk is not None and "rewritten" in brk.problem
+
+
+def test_verify_during_concurrent_appends_reports_no_false_break(spool_dir: Path) -> None:
+    trail(spool_dir, 1)
+    script = ("import sys\nfrom pathlib import Path\nfrom claude_enterprise.audit import record\n"
+              "for i in range(400):\n    record('usage', spool_dir=Path(sys.argv[1]), n=i)\n")
+    writer = subprocess.Popen([sys.executable, "-c", script, str(spool_dir)], env=subprocess_env())
+    reports = []
+    while writer.poll() is None:
+        reports.append(verify(spool_dir))
+    assert writer.wait() == 0
+    reports.append(verify(spool_dir))
+    assert all(r.ok for r in reports), next(r.first_break for r in reports if not r.ok)
+    assert reports[-1].checked == 401
