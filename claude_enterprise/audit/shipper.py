@@ -203,7 +203,7 @@ class _Run:
                     self.deliver(entries[mid:])
                     return
                 if code == "ResourceNotFoundException" and not self.created:
-                    self.create_destination()
+                    attempt = self.create_destination(attempt)
                     continue
                 if code == "DataAlreadyAcceptedException":
                     self.report.shipped += len(entries)
@@ -236,17 +236,30 @@ class _Run:
         else:
             time.sleep(delay)
 
-    def create_destination(self) -> None:
-        """Create the log group (retention, KMS key) and stream when missing; once per run."""
-        self.created = True
+    def create_destination(self, attempt: int) -> int:
+        """Create the log group (retention, KMS key) and stream when missing; once per run.
+
+        Returns the retry attempt count: a transient failure backs off and lets the caller try again.
+        """
         group = self.report.log_group
-        with contextlib.suppress(self.client.exceptions.ResourceAlreadyExistsException):
-            kms = {"kmsKeyId": self.kms_key_id} if self.kms_key_id else {}
-            self.client.create_log_group(logGroupName=group, **kms)
-            if self.retention_days:
-                self.client.put_retention_policy(logGroupName=group, retentionInDays=self.retention_days)
-        with contextlib.suppress(self.client.exceptions.ResourceAlreadyExistsException):
-            self.client.create_log_stream(logGroupName=group, logStreamName=self.report.stream)
+        exists = self.client.exceptions.ResourceAlreadyExistsException
+        try:
+            with contextlib.suppress(exists):
+                kms = {"kmsKeyId": self.kms_key_id} if self.kms_key_id else {}
+                self.client.create_log_group(logGroupName=group, **kms)
+                if self.retention_days:
+                    self.client.put_retention_policy(logGroupName=group, retentionInDays=self.retention_days)
+            with contextlib.suppress(exists):
+                self.client.create_log_stream(logGroupName=group, logStreamName=self.report.stream)
+        except Exception as exc:  # classified: transient → retry, anything else stops the run
+            code, message = _classify(exc)
+            if code == "retryable" or code in RETRYABLE_CODES:
+                self.backoff(attempt + 1, f"creating {group}: {message}")
+                return attempt + 1
+            raise _GiveUp(f"cannot create log group/stream {group}/{self.report.stream}: "
+                          f"{code}: {message}") from exc
+        self.created = True
+        return attempt
 
     def reject(self, entries: list[Entry], reason: str) -> None:
         """Keep undeliverable events beside the spool, with the reason; never silently drop them."""
@@ -351,6 +364,8 @@ def ship(spool_dir: Path, *, log_group: str = DEFAULT_LOG_GROUP, region: str, en
                 run.run()
             except _GiveUp as exc:
                 report.errors.append(str(exc))
+            except OSError as exc:  # the spool itself (cursor, rejected file) could not be written
+                report.errors.append(f"spool {spool_dir}: {exc.strerror or exc}")
     report.remaining = sum(1 for _ in iter_lines(spool_dir, read_cursor(spool_dir)))
     report.elapsed_s = round(time.monotonic() - started, 3)
     return report

@@ -1,6 +1,7 @@
 """A fault-injecting HTTP proxy on 127.0.0.1 in front of the moto server.
 
 It forwards every request and, for PutLogEvents calls, can answer instead with throttling, a 500,
+access denied,
 a TCP reset, an `InvalidParameterException` when the body contains a marker, or add a
 `rejectedLogEventsInfo` to moto's answer. `down` resets every connection (endpoint unreachable) and
 `delay` slows PutLogEvents (to kill a shipper mid-batch).
@@ -61,7 +62,15 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.count("refused")
             self._reset()
             return
-        is_put = self.headers.get("X-Amz-Target", "").endswith(".PutLogEvents")
+        target = self.headers.get("X-Amz-Target", "")
+        is_put = target.endswith(".PutLogEvents")
+        if target.endswith(".CreateLogGroup") and proxy.create_faults:
+            fault = proxy.create_faults.popleft()
+            if fault == "500":
+                self._error(500, "InternalFailure", "injected server error")
+            else:
+                self._error(400, "AccessDeniedException", "injected: not authorized")
+            return
         if is_put:
             fault = proxy.next_fault()
             if proxy.delay:
@@ -98,6 +107,7 @@ class FaultProxy:
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.faults: deque[str] = deque()
+        self.create_faults: deque[str] = deque()  # "500" or "denied", for CreateLogGroup calls
         self.invalid_marker: str | None = None
         self.reject_info: dict[str, int] | None = None
         self.down = False

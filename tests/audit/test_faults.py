@@ -122,3 +122,15 @@ def test_endpoint_down_for_a_while_then_back_delivers_everything(
         shipper.stop(deadline=3.0)
     delivered = read_stream(logs, log_group, "flaky")
     assert sorted(set(delivered)) == sorted(spool_messages(spool_dir))
+
+
+def test_log_group_creation_retries_transient_errors_and_reports_refusal(
+        spool_dir: Path, proxy: FaultProxy, log_group: str, logs: Any) -> None:
+    fill(spool_dir, 4)
+    proxy.create_faults.extend(["denied"])
+    refused = fast_ship(spool_dir, proxy, log_group, "create")
+    assert refused.remaining == 4 and any("cannot create log group" in e for e in refused.errors)
+    proxy.create_faults.extend(["500", "500"])
+    report = fast_ship(spool_dir, proxy, log_group, "create")
+    assert report.ok and report.retries == 2
+    assert read_stream(logs, log_group, "create") == spool_messages(spool_dir)
