@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from functools import lru_cache
 from typing import Any
 
 from . import launchers
@@ -57,6 +58,14 @@ _TRANSPARENT_NODES = frozenset(
         "number", "variable_name", "special_variable_name", "string_content", "heredoc_body",
         "heredoc_content", "heredoc_start", "heredoc_end", "test_operator", "regex", "extglob_pattern",
         "file_descriptor", "comment",
+    }
+)  # fmt: skip
+# Nodes that cannot contain anything that runs: skipped without descending.
+_LEAVES = frozenset(
+    {
+        "word", "raw_string", "number", "ansi_c_string", "variable_name", "special_variable_name",
+        "string_content", "heredoc_content", "heredoc_start", "heredoc_end", "test_operator", "regex",
+        "extglob_pattern", "file_descriptor", "comment", "simple_expansion",
     }
 )  # fmt: skip
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
@@ -146,6 +155,8 @@ class Analyzer:
     # ----- the syntax tree -----------------------------------------------------------------------------
     def visit(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
         kind = node.type
+        if kind in _LEAVES:
+            return
         if kind == "command":
             self._command(node, stdin, frame)
         elif kind == "pipeline":
@@ -316,13 +327,14 @@ class Analyzer:
             elif kind == "command_name":
                 name_seen = True
                 word = child.children[0] if child.children else None
-                if word is not None:
+                if word is not None and word.type not in _LEAVES:
                     self.visit(word, None, frame)
                 argv.append(None if word is None or is_pattern(word) else literal(word))
             elif kind in _REDIRECTS:
                 stdin = self._redirect(child, frame, stdin)
             elif child.is_named:
-                self.visit(child, ("pipe", None) if kind == "process_substitution" else None, frame)
+                if kind not in _LEAVES:
+                    self.visit(child, None, frame)
                 argv.append(literal(child))
             elif kind == "$":
                 raise AnalysisError('unsupported quoting `$"..."` in an argument')
@@ -743,8 +755,12 @@ _HANDLERS = {
 _BUILTIN_ONLY = frozenset({"eval", "source", ".", "trap", "alias", "cd", "pushd", "popd", "command", "exec", "builtin"})
 
 
+@lru_cache(maxsize=1024)
 def analyze(command: str) -> Analysis:
-    """Everything `command` would execute and write. Never raises: a failure is `Analysis.error`."""
+    """Everything `command` would execute and write. Never raises: a failure is `Analysis.error`.
+
+    Cached by text (results are immutable and depend on nothing else): the hook and the exec gate judge
+    the same command moments apart, often under several profiles in tests and `explain`."""
     analyzer = Analyzer()
     try:
         root = parse(command)

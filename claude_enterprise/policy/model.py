@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,8 @@ class PolicyContext:
     protected_paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Execution:
-    """Something the command would run.
+class Execution(NamedTuple):
+    """Something the command would run (a NamedTuple: analysis creates many, cheaply).
 
     kind: "program" (an executable or builtin the profile must permit), "wrapper" (runs its arguments
     and changes nothing else: `timeout`, `nice`, `env`, `xargs`...; only the deny list applies to it),
@@ -56,8 +56,7 @@ class Execution:
         return self.name if self.name is not None else "?"
 
 
-@dataclass(frozen=True)
-class Write:
+class Write(NamedTuple):
     """A file the command would write (redirection, `tee`, ...). `target` None: not a literal path.
     `cwds` are the directories it may be relative to: "" is the starting directory, a relative path is
     relative to it, "~/..." to the home directory, None unknown."""
@@ -67,8 +66,7 @@ class Write:
     via: str
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     """Everything one shell command would execute and write, or why it could not be analysed."""
 
     executions: tuple[Execution, ...]

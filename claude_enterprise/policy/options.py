@@ -6,11 +6,10 @@ unknown (and so denied): guessing whether it takes a value would let `timeout --
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OptSpec:
+class OptSpec(NamedTuple):
     value: frozenset[str] = frozenset()  # options taking a value: "-n", "--adjustment"
     flags: frozenset[str] = frozenset()  # options without one
     code: frozenset[str] = frozenset()  # options whose value is shell code (`flock -c`, `su -c`)
@@ -41,16 +40,18 @@ def spec(
     )
 
 
-@dataclass
 class Parsed:
     """The outcome: `command` is the wrapped argv (empty: none), None when it cannot be known."""
 
-    command: list[str | None] | None
-    code: list[str | None] = field(default_factory=list)
-    writes: list[str | None] = field(default_factory=list)
-    values: dict[str, str | None] = field(default_factory=dict)
-    assignments: list[str] = field(default_factory=list)
-    present: set[str] = field(default_factory=set)
+    __slots__ = ("assignments", "code", "command", "present", "values", "writes")
+
+    def __init__(self, command: list[str | None] | None) -> None:
+        self.command = command
+        self.code: list[str | None] = []
+        self.writes: list[str | None] = []
+        self.values: dict[str, str | None] = {}
+        self.assignments: list[str] = []
+        self.present: set[str] = set()
 
 
 def _takes_value(opts: OptSpec, name: str) -> bool:

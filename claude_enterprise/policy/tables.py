@@ -7,6 +7,7 @@ case-sensitive system would simply not find `BASH`, so treating it as bash only 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .options import OptSpec, spec
 
@@ -183,6 +184,7 @@ PROGRAM_ALIASES = {"npx": "npm", "py.test": "pytest", "nodejs": "node"}
 _PIP_NAME = re.compile(r"pip[0-9.]*")
 
 
+@lru_cache(maxsize=1024)
 def canonical(name: str) -> str:
     """The tool a program name stands for: `pip3.11` is pip, `npx` is npm."""
     if name in PROGRAM_ALIASES:
@@ -192,6 +194,7 @@ def canonical(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1024)
 def interpreter_kind(name: str) -> str | None:
     if name in INTERPRETER_NAMES:
         return INTERPRETER_NAMES[name]
