@@ -42,8 +42,9 @@ from claude_enterprise.enforce.proctree import (
     Member,
     ProcessTree,
     default_backend,
-    freeze_and_kill,
+    freeze,
     is_subreaper,
+    kill,
     set_subreaper,
 )
 from claude_enterprise.profiles.model import Profile
@@ -290,12 +291,23 @@ class Guard:
             assert self.tree is not None
             if self.tree.members.get(member.pid) is member:
                 program = denied_program(member.exe, member.argv, member.name, self.deny)
-                if program is not None:
-                    queue.extend(self._act(member, program))
+                if program is None:
+                    continue
+                if self.mode != "enforce" and not member.argv:
+                    # Read mid-exec (new image, arguments not set up yet): report on the next scan, with them.
+                    member.fingerprint, member.next_stat = None, 0.0
+                    continue
+                queue.extend(self._act(member, program))
 
     def _act(self, member: Member, program: str) -> list[Member]:
         """Stop (enforce) or report (monitor) one offender; returns members seen meanwhile, to be judged."""
         assert self.tree is not None
+        killed: list[Member] = []
+        seen: list[Member] = []
+        if self.mode == "enforce":
+            killed, seen = freeze(self.tree, [member])
+            if not member.argv:  # read mid-exec: stopped now, the arguments are in place
+                member.exe, member.argv = self._settled(member)
         chain = self.tree.chain(member.pid)
         details = {
             "pid": member.pid,
@@ -321,7 +333,7 @@ class Guard:
                        reason=f"{program} is denied by security profile {self.profile.name!r} (monitor mode)",
                        **details)
             return []
-        killed, seen = freeze_and_kill(self.tree, [member])
+        kill(self.tree, killed)
         stopped = any(k.pid == member.pid for k in killed)
         children = [k.describe() for k in killed if k.pid != member.pid]
         if stopped:
@@ -332,6 +344,17 @@ class Guard:
                        reason=f"{program} is denied by security profile {self.profile.name!r}; it exited "
                               "before the guard could stop it", **details)
         return seen
+
+    def _settled(self, member: Member) -> tuple[str | None, tuple[str, ...]]:
+        """exe and argv of a process just sent SIGSTOP, once the stop has landed (after its exec)."""
+        assert self.tree is not None
+        exe, argv = member.exe, member.argv
+        for _ in range(10):
+            exe, argv = self.tree.backend.exe_argv(member.pid)
+            if argv:
+                break
+            time.sleep(0.002)
+        return exe, argv
 
     # -- leftovers -------------------------------------------------------------------------------------
     def reap_leftovers(self, grace: float | None = None) -> list[dict[str, Any]]:
@@ -357,7 +380,8 @@ class Guard:
             tree.scan()
         remaining = self._leftover_members()
         if remaining:
-            killed, _ = freeze_and_kill(tree, remaining)
+            killed, _ = freeze(tree, remaining)
+            kill(tree, killed)
             for member in killed:
                 found[member.pid] = (member, "SIGKILL")
         tree.scan()

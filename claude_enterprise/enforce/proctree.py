@@ -94,7 +94,7 @@ class Backend(Protocol):
     def exe_argv(self, pid: int) -> tuple[str | None, tuple[str, ...]]: ...
     def exists(self, pid: int) -> bool: ...
     def create_time(self, start: int) -> float: ...
-    def signal(self, pid: int, start: int, sig: int) -> bool: ...
+    def signal(self, pid: int, start: int, sig: int, handle: Any = None) -> bool: ...
 
 
 def _decode(raw: bytes) -> str:
@@ -283,8 +283,14 @@ class ProcfsBackend:
     def create_time(self, start: int) -> float:
         return self._boot + start / self._clk
 
-    def signal(self, pid: int, start: int, sig: int) -> bool:
-        """Signal the process only if (pid, start) is still it: pidfd first, then the start time check."""
+    def signal(self, pid: int, start: int, sig: int, handle: Any = None) -> bool:
+        """Signal the process only if it is still the one identified: a pidfd is opened first, then the
+        identity is checked, so the pidfd cannot name a process that took the pid in between.
+
+        The check is exact with the member's held descriptor (`handle`: it reads only while that very
+        process lives, and a live process keeps its pid). Without one, the start time is compared: its
+        resolution is one clock tick (10 ms), so a pid reused within the same tick would pass.
+        """
         pidfd: int | None = None
         try:
             pidfd = os.pidfd_open(pid)
@@ -293,6 +299,12 @@ class ProcfsBackend:
         except (OSError, AttributeError):  # kernel < 5.3: a check-then-kill window of microseconds
             pidfd = None
         try:
+            if handle is not None:
+                try:
+                    if not os.pread(handle, 64, 0):
+                        return False
+                except OSError:
+                    return False
             stat = self._fresh(pid)
             if stat is None or stat.start != start:
                 return False
@@ -388,7 +400,7 @@ class PsutilBackend:
     def create_time(self, start: int) -> float:
         return start / 1_000_000
 
-    def signal(self, pid: int, start: int, sig: int) -> bool:
+    def signal(self, pid: int, start: int, sig: int, handle: Any = None) -> bool:
         try:
             proc = self._psutil.Process(pid)
             if round(proc.create_time() * 1_000_000) != start:
@@ -585,9 +597,10 @@ class ProcessTree:
         return self.backend.create_time(member.start)
 
     def signal(self, member: Member, sig: int) -> bool:
-        if member.pid in self.exclude:
+        """Signal a live member (never an excluded process, never one already seen gone)."""
+        if member.pid in self.exclude or self.members.get(member.pid) is not member:
             return False
-        return self.backend.signal(member.pid, member.start, sig)
+        return self.backend.signal(member.pid, member.start, sig, member.handle)
 
     def reap_dead(self) -> None:
         """Reap every dead member that was our child, owned ones excepted (end of session: the owner
@@ -643,13 +656,12 @@ def set_subreaper(on: bool = True) -> bool:
     return prctl is not None and prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0
 
 
-def freeze_and_kill(tree: ProcessTree, targets: Sequence[Member], *,
-                    rounds: int = 8) -> tuple[list[Member], list[Member]]:
-    """SIGSTOP `targets` and their descendants (re-discovering children forked meanwhile), then SIGKILL.
+def freeze(tree: ProcessTree, targets: Sequence[Member], *,
+           rounds: int = 8) -> tuple[list[Member], list[Member]]:
+    """SIGSTOP `targets` and their descendants, re-discovering children forked meanwhile.
 
-    Stopping first means nothing in the subtree can fork or exec further while we collect it; killing a
-    stopped process needs no continue. Returns (members signalled, members the re-scans found new or
-    exec'd: the caller still has to judge those).
+    Stopped, nothing in the subtree can fork or exec further while we collect it. Returns (members
+    stopped, members the re-scans found new or exec'd: the caller still has to judge those).
     """
     frozen: dict[int, Member] = {}
     seen: list[Member] = []
@@ -662,6 +674,10 @@ def freeze_and_kill(tree: ProcessTree, targets: Sequence[Member], *,
         wave = [d for m in list(frozen.values()) for d in tree.descendants(m.pid) if d.pid not in frozen]
         if not wave:
             break
-    for member in frozen.values():
-        tree.signal(member, _signal.SIGKILL)
     return list(frozen.values()), seen
+
+
+def kill(tree: ProcessTree, members: Iterable[Member]) -> None:
+    """SIGKILL (a stopped process needs no continue first)."""
+    for member in members:
+        tree.signal(member, _signal.SIGKILL)

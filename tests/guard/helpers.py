@@ -39,8 +39,10 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
 
 
 def read_pid(path: Path) -> int:
-    assert wait_until(path.exists), f"{path} never written"
-    return int(path.read_text())
+    """The pid a test process wrote to `path`, once the whole line is there (shells write non-atomically)."""
+    text = wait_until(lambda: path.exists() and path.read_text().endswith("\n") and path.read_text())
+    assert text, f"{path} never written"
+    return int(text)
 
 
 def gone(pid: int, create_time: float | None = None) -> bool:

@@ -15,7 +15,7 @@ import time
 def write_pid(path: str, pid: int) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "w") as f:
-        f.write(str(pid))
+        f.write(f"{pid}\n")
     os.replace(tmp, path)
 
 
