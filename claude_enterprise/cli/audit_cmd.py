@@ -157,17 +157,27 @@ def ship_cmd(
     deadline: Annotated[float | None, typer.Option("--deadline", min=0.1, help="Stop after N s.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Ship unshipped events to CloudWatch Logs now (cron/launchd, or after a crashed session)."""
-    from claude_enterprise.audit.shipper import DEFAULT_LOG_GROUP, ship
+    """Ship unshipped events to CloudWatch Logs now (cron/launchd, or after a crashed session).
 
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    Flags win over enterprise-config.json's audit_* keys, which win over the environment."""
+    from claude_enterprise.audit.shipper import ship
+    from claude_enterprise.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(os.environ)
+    except ConfigError as exc:
+        typer.echo(f"audit ship: {exc}", err=True)
+        raise typer.Exit(exitcodes.CONFIG_ERROR) from None
+    region = region or cfg.audit_region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
-        typer.echo("audit ship: no AWS region: pass --region or set AWS_REGION", err=True)
+        typer.echo("audit ship: no AWS region: pass --region, set audit_region in enterprise-config.json "
+                   "or set AWS_REGION", err=True)
         raise typer.Exit(exitcodes.USAGE)
     directory = spool_dir or ctx.obj or default_spool_dir()
-    report = ship(directory, log_group=log_group or DEFAULT_LOG_GROUP, region=region,
-                  endpoint_url=endpoint_url, retention_days=retention_days, kms_key_id=kms_key_id,
-                  stream_name=stream_name, deadline=deadline)
+    report = ship(directory, log_group=log_group or cfg.audit_log_group, region=region,
+                  endpoint_url=endpoint_url or cfg.audit_endpoint_url,
+                  retention_days=retention_days or cfg.audit_retention_days,
+                  kms_key_id=kms_key_id or cfg.audit_kms_key_id, stream_name=stream_name, deadline=deadline)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
     else:

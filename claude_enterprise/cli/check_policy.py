@@ -126,44 +126,18 @@ def check_bedrock_region(res: Resolution, env: Mapping[str, str]) -> Check:
 
 
 def check_audit(res: Resolution) -> list[Check]:
+    """Spool health, backlog and, when CloudWatch is configured, whether the sink answers."""
     from claude_enterprise.audit import spool_status
+    from claude_enterprise.audit.checks import audit_checks
 
+    cfg = res.config
     try:
         status = spool_status()
     except Exception as exc:  # a broken spool is a finding, not a crash
-        return [Check("audit_sink", FAIL, f"audit spool unusable: {exc}")]
-    depth = f"{status.depth} unshipped event(s)"
-    if status.oldest_unshipped_ts:
-        depth += f", oldest {status.oldest_unshipped_ts}"
-    if not status.writable or status.full:
-        why = "full" if status.full else "not writable"
-        checks = [Check("audit_sink", FAIL, f"audit spool {status.directory} is {why}; {depth}")]
-    elif status.high_water:
-        checks = [Check("audit_sink", WARN, f"audit spool {status.directory} nearly full; {depth}")]
-    else:
-        checks = [Check("audit_sink", PASS, f"audit spool {status.directory} writable; {depth}")]
-    cfg = res.config
-    if not cfg.cloudwatch_enabled:
-        checks.append(Check("audit_cloudwatch", PASS, "embedded default: events stay in the local trail"))
-    else:
-        checks.append(_check_cloudwatch(cfg.audit_log_group, cfg.audit_region, cfg.audit_endpoint_url))
-    return checks
-
-
-def _check_cloudwatch(group: str, region: str | None, endpoint_url: str | None) -> Check:
-    import boto3
-    from botocore.config import Config
-
-    try:
-        client = boto3.client("logs", region_name=region, endpoint_url=endpoint_url,
-                              config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}))
-        found = client.describe_log_groups(logGroupNamePrefix=group, limit=1).get("logGroups", [])
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return Check("audit_cloudwatch", WARN, f"CloudWatch Logs unreachable ({first}); events wait in the spool")
-    if not any(g.get("logGroupName") == group for g in found):
-        return Check("audit_cloudwatch", WARN, f"log group {group} not found; the shipper creates it on first use")
-    return Check("audit_cloudwatch", PASS, f"CloudWatch Logs reachable, log group {group} in {region}")
+        return [Check("audit.spool", FAIL, f"audit spool unusable: {exc}")]
+    found = audit_checks(status, log_group=cfg.audit_log_group if cfg.cloudwatch_enabled else None,
+                         region=cfg.audit_region, endpoint_url=cfg.audit_endpoint_url)
+    return [Check(c["name"], c["status"], c["detail"]) for c in found]
 
 
 def applied_controls(res: Resolution) -> dict[str, Any]:

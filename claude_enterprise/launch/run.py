@@ -60,6 +60,11 @@ class Watcher(Protocol):
     def stop(self) -> None: ...
 
 
+class Shipper(Protocol):
+    def start(self) -> None: ...
+    def stop(self, deadline: float = 3.0) -> object: ...
+
+
 @dataclass
 class Collaborators:
     """Optional parts, built in one place (`default_collaborators`) and replaceable in tests."""
@@ -68,6 +73,7 @@ class Collaborators:
     watcher_factory: Callable[[int], Watcher] | None = None  # claude's pid -> Guard
     shim_dir: Path | None = None  # prepended to claude's PATH
     extra_env: dict[str, str] = field(default_factory=dict)
+    shipper: Shipper | None = None  # ships the audit spool to CloudWatch while claude runs
 
 
 def _optional_import(module: str) -> Any:
@@ -114,7 +120,24 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
     shims = _optional_import("claude_enterprise.enforce.shims")
     if shims is not None:
         found.shim_dir = shims.build_shim_dir(resolution.profile, session_dir / "shims")
+    found.shipper = audit_shipper(resolution, audit_ctx)
     return found
+
+
+def audit_shipper(resolution: Resolution, audit_ctx: AuditContext) -> Shipper | None:
+    """A background shipper to the configured CloudWatch Logs group; None in the embedded default."""
+    cfg = resolution.config
+    if not cfg.cloudwatch_enabled or cfg.audit_region is None:
+        return None
+    from claude_enterprise.audit import default_spool_dir
+    from claude_enterprise.audit.shipper import BackgroundShipper, default_stream_name
+
+    user = resolution.identity.user.get("sub") or resolution.identity.user.get("email")
+    return BackgroundShipper(
+        default_spool_dir(), log_group=cfg.audit_log_group, region=cfg.audit_region,
+        endpoint_url=cfg.audit_endpoint_url, retention_days=cfg.audit_retention_days,
+        kms_key_id=cfg.audit_kms_key_id, stream_name=default_stream_name(user, audit_ctx.host),
+    )
 
 
 def hook_argv(session_dir: Path, profile: str) -> list[str]:
@@ -327,6 +350,8 @@ def run_session(
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
         _record("session_start", ctx, profile_source=resolution.source, claude=str(claude),
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())
+        if parts.shipper is not None:
+            parts.shipper.start()
         pid = spawn(plan.argv, plan.env)
         if parts.watcher_factory is not None:
             watcher = parts.watcher_factory(pid)
@@ -351,4 +376,6 @@ def run_session(
         _record("session_end", ctx, exit_code=code, duration_ms=round((time.monotonic() - started) * 1000))
     except AuditWriteError as exc:
         print(f"claude-enterprise: warning: session_end not audited: {exc}", file=sys.stderr)
+    if parts.shipper is not None:
+        parts.shipper.stop(deadline=3.0)  # never blocks the user longer; the rest ships next time
     return code

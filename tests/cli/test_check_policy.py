@@ -45,7 +45,7 @@ def test_embedded_default_is_compliant_with_a_warning(env):
     by_name = checks(result)
     assert by_name["claude"]["status"] == "pass" and "2.1." in by_name["claude"]["detail"]
     assert by_name["managed_settings"]["status"] == "warn"
-    assert by_name["audit_sink"]["status"] == "pass"
+    assert by_name["audit.spool"]["status"] == "pass" and by_name["audit.sink"]["status"] == "pass"
     assert report["applied"]["env"]["CLAUDE_ALLOW_SHELL_EXEC"] == "true"
     assert report["applied"]["settings"]["permissions"]["disableBypassPermissionsMode"] == "disable"
 
