@@ -184,9 +184,13 @@ class Analyzer:
         elif kind in ("declaration_command", "unset_command"):
             name = node.children[0].type
             self.add(Execution("program", name, (), frame.via, word=name))
+            previous_end = node.children[0].end_byte
             for child in node.children[1:]:
                 if child.is_named:
+                    if child.start_byte == previous_end:  # a split word (see _command)
+                        raise AnalysisError(f"ambiguous quoting in `{name}`; add a space or quote it")
                     self.visit(child, stdin, frame)
+                previous_end = child.end_byte
         elif kind == "process_substitution":
             # >(cmd) reads what the outer command writes: a pipe into cmd.
             writes_into = node.children[0].type == ">("
@@ -268,14 +272,23 @@ class Analyzer:
         kind = node.type
         if kind == "file_redirect":
             operator = ""
-            destination = None
+            target: str | None = None
+            pieces = 0
+            previous_end = -1
             for child in node.children:
                 if not child.is_named:
                     operator = child.type
                 elif child.type != "file_descriptor":
-                    destination = child
+                    # The destination may arrive split in pieces (see _command); they must be adjacent.
+                    if pieces and child.start_byte != previous_end:
+                        raise AnalysisError("a redirection has more than one destination")
                     self.visit(child, None, frame)
-            target = literal(destination) if destination is not None else None
+                    text = literal(child)
+                    target = None if (pieces and target is None) or text is None else (target or "") + text
+                    pieces += 1
+                    previous_end = child.end_byte
+            if not pieces:
+                target = None
             if operator in _WRITE_OPERATORS:
                 if operator == ">&" and (target is None or target.isdigit() or target == "-"):
                     if target is None:
@@ -317,29 +330,57 @@ class Analyzer:
         return ("text", text)
 
     def _command(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
-        argv: list[str | None] = []
+        # tree-sitter-bash splits one shell word after a quoted part when a backslash follows
+        # (`cu'r'\l` becomes `cu'r'` and `\l`). Pieces with no space between them are one word in bash,
+        # so adjacent pieces are merged; where a split piece would leave an assignment or a redirection
+        # (`X='a'\b cmd`), the words cannot be attributed safely and analysis fails.
+        words: list[list[Any]] = []
         assignments: list[Any] = []
         name_seen = False
+        previous = ""  # what the last child was: "assignment", "word" or "redirect"
+        previous_end = -1
         for child in node.children:
             kind = child.type
+            adjacent = child.start_byte == previous_end
             if kind == "variable_assignment":
                 assignments.append(child)
+                previous = "assignment"
             elif kind == "command_name":
+                if adjacent:
+                    raise AnalysisError("ambiguous quoting right after an assignment; add a space or quote it")
                 name_seen = True
-                word = child.children[0] if child.children else None
-                if word is not None and word.type not in _LEAVES:
-                    self.visit(word, None, frame)
-                argv.append(None if word is None or is_pattern(word) else literal(word))
+                if child.children:
+                    words.append([child.children[0]])
+                previous = "word"
             elif kind in _REDIRECTS:
+                if adjacent and previous == "assignment":
+                    raise AnalysisError("ambiguous quoting around a redirection; add a space")
                 stdin = self._redirect(child, frame, stdin)
+                previous = "redirect"
             elif child.is_named:
-                if kind not in _LEAVES:
-                    self.visit(child, None, frame)
-                argv.append(literal(child))
+                if adjacent and previous == "word" and words:
+                    words[-1].append(child)
+                elif adjacent:
+                    raise AnalysisError("ambiguous quoting around a redirection; add a space")
+                else:
+                    words.append([child])
+                previous = "word"
             elif kind == "$":
                 raise AnalysisError('unsupported quoting `$"..."` in an argument')
             else:
                 raise AnalysisError(f"unexpected token `{kind}` in a command")
+            previous_end = child.end_byte
+        argv: list[str | None] = []
+        for index, pieces in enumerate(words):
+            value: str | None = ""
+            for piece in pieces:
+                if piece.type not in _LEAVES:
+                    self.visit(piece, None, frame)
+                text = literal(piece)
+                value = None if value is None or text is None else value + text
+            if index == 0 and any(is_pattern(piece) for piece in pieces):
+                value = None  # a glob or brace pattern as the command word: unknown program
+            argv.append(value)
         for assignment in assignments:
             if name_seen:
                 name_node = assignment.child_by_field_name("name")
@@ -762,6 +803,8 @@ def analyze(command: str) -> Analysis:
     Cached by text (results are immutable and depend on nothing else): the hook and the exec gate judge
     the same command moments apart, often under several profiles in tests and `explain`."""
     analyzer = Analyzer()
+    if "\x00" in command:
+        return Analysis((), (), "the command contains a NUL character")
     try:
         root = parse(command)
         if root.has_error:
@@ -771,4 +814,8 @@ def analyze(command: str) -> Analysis:
         return Analysis(tuple(analyzer.executions), tuple(analyzer.writes), str(exc))
     except RecursionError:
         return Analysis((), (), "the command is nested too deeply to analyse")
+    except UnicodeError:
+        return Analysis((), (), "the command contains characters that are not valid UTF-8")
+    except Exception as exc:  # fail closed: a defect here must deny, never allow or crash the hook
+        return Analysis((), (), f"internal analysis error ({type(exc).__name__})")
     return Analysis(tuple(analyzer.executions), tuple(analyzer.writes))

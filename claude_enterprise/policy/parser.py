@@ -20,4 +20,4 @@ def bash_parser() -> Any:
 
 def parse(source: str) -> Any:
     """The syntax tree's root node for `source`."""
-    return bash_parser().parse(source.encode("utf-8", "surrogateescape")).root_node
+    return bash_parser().parse(source.encode("utf-8")).root_node

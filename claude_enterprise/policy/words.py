@@ -109,7 +109,7 @@ def decode_ansi_c(body: str) -> str:
 
 
 def node_text(node: Any) -> str:
-    return node.text.decode("utf-8", "surrogateescape")
+    return node.text.decode("utf-8")
 
 
 def literal(node: Any) -> str | None:
