@@ -283,8 +283,8 @@ class Analyzer:
                     if pieces and child.start_byte != previous_end:
                         raise AnalysisError("a redirection has more than one destination")
                     self.visit(child, None, frame)
-                    text = literal(child)
-                    target = None if (pieces and target is None) or text is None else (target or "") + text
+                    piece = literal(child)
+                    target = None if (pieces and target is None) or piece is None else (target or "") + piece
                     pieces += 1
                     previous_end = child.end_byte
             if not pieces:
@@ -299,10 +299,13 @@ class Analyzer:
                 return ("file", target)
             return stdin
         if kind == "herestring_redirect":
-            value_nodes = [c for c in node.children if c.is_named]
-            for child in value_nodes:
-                self.visit(child, None, frame)
-            return ("text", literal(value_nodes[0]) if value_nodes else "")
+            value: str | None = ""
+            for child in node.children:
+                if child.is_named:
+                    self.visit(child, None, frame)
+                    piece = literal(child)
+                    value = None if value is None or piece is None else value + piece
+            return ("text", value)
         # heredoc
         quoted = False
         strip_tabs = False
