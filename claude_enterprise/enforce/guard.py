@@ -13,11 +13,11 @@ Platforms (see `proctree` for the mechanics):
   member costs one `pread` per scan. The wrapper becomes child subreaper, so orphans (double fork,
   `setsid`) re-parent to it and stay attributed; signals go through pidfds checked against the start
   time, so a reused pid is never signalled. An exec that keeps the process name is noticed within
-  `stat_interval` (100 ms) instead of the next scan.
+  `stat_interval` (1 s) instead of the next scan.
 - macOS: psutil (sysctl, libproc). No subreaper: an orphan whose parent exited unseen re-parents to launchd
   and is followed only through the process group or session a member created. Exec is noticed by a name
   change. Signals are sent after a create-time check (no pidfd: a microsecond reuse window remains).
-  Names are matched case-insensitively (the default file system is). The fast interval defaults to 25 ms
+  Names are matched case-insensitively (the default file system is). The fast interval defaults to 50 ms
   (listing all processes there costs more than reading new pids from /proc).
 Name matching is a tripwire, not a sandbox: a renamed copy of a denied program is not caught by name;
 the profile's shell rules and the IAM/network controls are the other layers.
@@ -97,7 +97,7 @@ class Guard:
 
     def __init__(self, profile: Profile, root_pid: int, audit_ctx: AuditContext | None, *,
                  spool_dir: Path | None = None, fast_interval: float | None = None,
-                 idle_interval: float = 0.5, linger: float = 1.0, stat_interval: float = 0.1,
+                 idle_interval: float = 0.5, linger: float = 1.0, stat_interval: float = 1.0,
                  full_scan_interval: float = 5.0, subreaper: bool | None = None, exclude: Iterable[int] = (),
                  owned: Iterable[int] = (),
                  cleanup: str = "terminate", cleanup_grace: float = 2.0, backend: str | None = None,
@@ -160,7 +160,7 @@ class Guard:
             self.tree = ProcessTree(self.root_pid, backend, adopter=adopter, exclude=self._exclude,
                                     owned=self._owned, stat_interval=self.stat_interval)
             if self.fast_interval is None:
-                self.fast_interval = 0.01 if type(backend).__name__ == "ProcfsBackend" else 0.025
+                self.fast_interval = 0.02 if type(backend).__name__ == "ProcfsBackend" else 0.05
             first = self.tree.start()
         except Exception as exc:
             self._report_error("guard could not start", exc, fatal=True)

@@ -364,10 +364,11 @@ class PsutilBackend:
         return True
 
     def quick(self, member: Member) -> tuple[bool, Any]:
-        stat = self.poll(member)
-        if stat is None or stat.zombie:
+        """One call on the held `psutil.Process`; the create-time check waits for `poll`."""
+        try:
+            return True, member.handle.name()
+        except (self._psutil.Error, OSError):
             return False, None
-        return True, stat.name
 
     def poll(self, member: Member) -> Stat | None:
         try:
@@ -434,7 +435,7 @@ class ProcessTree:
     DEPARTED_KEPT = 4096  # dead members remembered to name ancestors in parent chains
 
     def __init__(self, root_pid: int, backend: Backend, *, adopter: int | None = None,
-                 exclude: Iterable[int] = (), owned: Iterable[int] = (), stat_interval: float = 0.1) -> None:
+                 exclude: Iterable[int] = (), owned: Iterable[int] = (), stat_interval: float = 1.0) -> None:
         self.root_pid = root_pid
         self.backend = backend
         self.adopter = adopter
@@ -678,6 +679,7 @@ def freeze(tree: ProcessTree, targets: Sequence[Member], *,
 
 
 def kill(tree: ProcessTree, members: Iterable[Member]) -> None:
-    """SIGKILL (a stopped process needs no continue first)."""
+    """SIGKILL (a stopped process needs no continue first); the next scan re-reads them (and reaps)."""
     for member in members:
         tree.signal(member, _signal.SIGKILL)
+        member.next_stat = 0.0
