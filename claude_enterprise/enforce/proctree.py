@@ -88,7 +88,7 @@ class Backend(Protocol):
     def all_pids(self) -> list[int]: ...
     def read(self, pid: int) -> tuple[Stat, Any] | None: ...
     def is_process(self, pid: int) -> bool: ...
-    def quick(self, member: Member) -> tuple[bool, Any]: ...
+    def sweep(self, members: Iterable[Member], now: float) -> list[tuple[Member, bool, Any]]: ...
     def poll(self, member: Member) -> Stat | None: ...
     def release(self, handle: Any) -> None: ...
     def exe_argv(self, pid: int) -> tuple[str | None, tuple[str, ...]]: ...
@@ -150,6 +150,7 @@ class ProcfsBackend:
             self._loadavg = None
         self._last = self._last_pid()
         self._retry: list[int] = []
+        self._retrying: set[int] = set()
 
     def _last_pid(self) -> int | None:
         if self._loadavg is None:
@@ -164,6 +165,7 @@ class ProcfsBackend:
         last = self._last_pid()
         previous, self._last = self._last, last
         retry, self._retry = self._retry, []
+        self._retrying = set(retry)  # retried once only: most were short-lived processes already gone
         if last is None or previous is None:
             return self.all_pids()
         if last == previous:
@@ -185,7 +187,8 @@ class ProcfsBackend:
         try:
             fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            self._retry.append(pid)
+            if pid not in self._retrying:
+                self._retry.append(pid)
             return None
         except OSError:
             return None
@@ -238,18 +241,32 @@ class ProcfsBackend:
             return False
         return int(head[at + 6:head.index(b"\n", at + 1)]) == pid
 
-    def quick(self, member: Member) -> tuple[bool, Any]:
-        """(alive, marker): one pread of the held `comm`; without a held descriptor, a full read."""
-        if member.handle is None:
-            stat = self._fresh(member.pid)
-            if stat is None or stat.start != member.start or stat.zombie:
-                return False, None
-            return True, stat.name.encode()
-        try:
-            raw = os.pread(member.handle, 64, 0)
-        except OSError:  # ESRCH: the process is gone (the descriptor never follows a reused pid)
-            return False, None
-        return bool(raw), raw.rstrip(b"\n")
+    def sweep(self, members: Iterable[Member], now: float) -> list[tuple[Member, bool, Any]]:
+        """(member, alive, marker) for members gone, changed (`comm` differs) or due a full re-read.
+
+        One pread of each held `comm` (ESRCH once the process is gone: the descriptor never follows a
+        reused pid); members without a held descriptor get a full read. This loop is the guard's
+        steady-state cost, hence kept flat.
+        """
+        pread = os.pread
+        out: list[tuple[Member, bool, Any]] = []
+        for member in members:
+            fd = member.handle
+            if fd is None:
+                stat = self._fresh(member.pid)
+                if stat is None or stat.start != member.start or stat.zombie:
+                    out.append((member, False, None))
+                else:
+                    out.append((member, True, stat.name.encode()))
+                continue
+            try:
+                raw = pread(fd, 64, 0)
+            except OSError:
+                out.append((member, False, None))
+                continue
+            if raw != member.quick or now >= member.next_stat:
+                out.append((member, bool(raw), raw))
+        return out
 
     def poll(self, member: Member) -> Stat | None:
         stat = self._fresh(member.pid)
@@ -363,12 +380,18 @@ class PsutilBackend:
     def is_process(self, pid: int) -> bool:
         return True
 
-    def quick(self, member: Member) -> tuple[bool, Any]:
-        """One call on the held `psutil.Process`; the create-time check waits for `poll`."""
-        try:
-            return True, member.handle.name()
-        except (self._psutil.Error, OSError):
-            return False, None
+    def sweep(self, members: Iterable[Member], now: float) -> list[tuple[Member, bool, Any]]:
+        """One `name()` per held `psutil.Process`; the create-time check waits for `poll`."""
+        out: list[tuple[Member, bool, Any]] = []
+        for member in members:
+            try:
+                name = member.handle.name()
+            except (self._psutil.Error, OSError):
+                out.append((member, False, None))
+                continue
+            if name != member.quick or now >= member.next_stat:
+                out.append((member, True, name))
+        return out
 
     def poll(self, member: Member) -> Stat | None:
         try:
@@ -470,12 +493,9 @@ class ProcessTree:
         """Refresh members and admit new ones; returns members that are new or exec'd since last seen."""
         changed: list[Member] = []
         now = time.monotonic()
-        for member in list(self.members.values()):
-            alive, marker = self.backend.quick(member)
+        for member, alive, marker in self.backend.sweep(list(self.members.values()), now):
             if not alive:
                 self._drop(member)
-                continue
-            if marker == member.quick and now < member.next_stat:
                 continue
             stat = self.backend.poll(member)
             if stat is None or stat.zombie:
