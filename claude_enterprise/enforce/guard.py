@@ -13,7 +13,7 @@ Platforms (see `proctree` for the mechanics):
   member costs one `pread` per scan. The wrapper becomes child subreaper, so orphans (double fork,
   `setsid`) re-parent to it and stay attributed; signals go through pidfds checked against the start
   time, so a reused pid is never signalled. An exec that keeps the process name is noticed within
-  `stat_interval` (1 s) instead of the next scan.
+  `stat_interval` (1 s; 5 s when idle) instead of the next scan.
 - macOS: psutil (sysctl, libproc). No subreaper: an orphan whose parent exited unseen re-parents to launchd
   and is followed only through the process group or session a member created. Exec is noticed by a name
   change. Signals are sent after a create-time check (no pidfd: a microsecond reuse window remains).
@@ -94,6 +94,8 @@ class Guard:
     should end the session then. `subreaper`: None = on Linux when the guard runs in the root's parent or
     the root itself.
     """
+
+    IDLE_STAT_INTERVAL = 5.0
 
     def __init__(self, profile: Profile, root_pid: int, audit_ctx: AuditContext | None, *,
                  spool_dir: Path | None = None, fast_interval: float | None = None,
@@ -274,7 +276,11 @@ class Guard:
                     if self._on_failure is not None:
                         self._on_failure(exc)
                     return
-            self._wake.wait(self._interval())
+            interval = self._interval()
+            if self.tree is not None:  # idle: full re-reads (same-name exec, re-parenting) less often too
+                self.tree.stat_interval = self.stat_interval if interval < self.idle_interval else max(
+                    self.stat_interval, self.IDLE_STAT_INTERVAL)
+            self._wake.wait(interval)
             self._wake.clear()
 
     def _interval(self) -> float:
