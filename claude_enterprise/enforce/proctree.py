@@ -17,7 +17,8 @@ Backends:
   allocated (`/proc/loadavg`) tells which pids are new since the previous scan; only those are read. Each
   member keeps `/proc/PID/comm` open: one `pread` per scan notices death (ESRCH) and exec (the name changes);
   its full `stat` is re-read every `stat_interval` to notice an exec that kept the name, re-parenting and
-  `setsid`. Signals go through a pidfd opened and checked against the start time first (no pid-reuse race).
+  `setsid`. Signals go through a pidfd opened first, then checked against the member's held descriptor
+  (alive = still that process) and start time: no pid-reuse race.
 - macOS and others (`PsutilBackend`): `psutil.pids()` diffed against the previous listing; per member a
   `psutil.Process` (create time checked); exec is noticed by the process name only, and a signal is sent
   after a create-time check (a tiny pid-reuse window remains: macOS has no pidfd). macOS has no child
