@@ -80,15 +80,16 @@ class AnalysisError(Exception):
 class _Frame:
     """Where the walker is: nesting depth of code strings, the chain of launchers, top level or not."""
 
-    __slots__ = ("depth", "top", "via")
+    __slots__ = ("depth", "src", "top", "via")
 
-    def __init__(self, depth: int, via: tuple[str, ...], top: bool) -> None:
+    def __init__(self, depth: int, via: tuple[str, ...], top: bool, src: bytes) -> None:
         self.depth = depth
         self.via = via
         self.top = top
+        self.src = src  # the UTF-8 source the current tree's byte offsets index
 
     def inner(self, label: str) -> _Frame:
-        return _Frame(self.depth, (*self.via, label), False)
+        return _Frame(self.depth, (*self.via, label), False, self.src)
 
 
 def _basename(word: str) -> str:
@@ -147,10 +148,10 @@ class Analyzer:
             return
         if frame.depth + 1 > MAX_DEPTH:
             raise AnalysisError(f"code nested more than {MAX_DEPTH} levels deep")
-        root = parse(text)
+        root, src = parse(text)
         if root.has_error:
             raise AnalysisError(f"the code run by `{label}` is not valid shell syntax")
-        self.visit(root, None, _Frame(frame.depth + 1, (*frame.via, label), False))
+        self.visit(root, None, _Frame(frame.depth + 1, (*frame.via, label), False, src))
 
     # ----- the syntax tree -----------------------------------------------------------------------------
     def visit(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
@@ -172,7 +173,7 @@ class Analyzer:
             top = frame.depth == 0 and not frame.via
             for child in node.children:
                 if child.is_named:
-                    self.visit(child, stdin, _Frame(frame.depth, frame.via, top))
+                    self.visit(child, stdin, _Frame(frame.depth, frame.via, top, frame.src))
         elif kind == "function_definition":
             self._function(node, frame)
         elif kind == "variable_assignment":
@@ -200,7 +201,7 @@ class Analyzer:
         elif kind in _REDIRECTS:
             self._redirect(node, frame)
         elif kind in _TRANSPARENT_NODES:
-            inner = frame if not frame.top else _Frame(frame.depth, frame.via, False)
+            inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
             for child in node.children:
                 if child.is_named:
                     self.visit(child, stdin, inner)
@@ -210,7 +211,7 @@ class Analyzer:
     def _function(self, node: Any, frame: _Frame) -> None:
         name_node = node.child_by_field_name("name")
         body = node.child_by_field_name("body")
-        name = literal(name_node) if name_node is not None else None
+        name = literal(name_node, frame.src) if name_node is not None else None
         # Only a definition that certainly runs before later calls (top level of the command itself)
         # makes its name a function; otherwise a call may still reach a program of that name.
         if name is not None and frame.top:
@@ -224,10 +225,10 @@ class Analyzer:
     def _assignment(self, node: Any, frame: _Frame) -> None:
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
-        name = node_text(name_node) if name_node is not None else ""
+        name = node_text(name_node, frame.src) if name_node is not None else ""
         if value_node is not None:
             self.visit(value_node, None, frame)
-        value = literal(value_node) if value_node is not None else ""
+        value = literal(value_node, frame.src) if value_node is not None else ""
         self.check_variable(name, value, frame)
 
     def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
@@ -283,7 +284,7 @@ class Analyzer:
                     if pieces and child.start_byte != previous_end:
                         raise AnalysisError("a redirection has more than one destination")
                     self.visit(child, None, frame)
-                    piece = literal(child)
+                    piece = literal(child, frame.src)
                     target = None if (pieces and target is None) or piece is None else (target or "") + piece
                     pieces += 1
                     previous_end = child.end_byte
@@ -303,7 +304,7 @@ class Analyzer:
             for child in node.children:
                 if child.is_named:
                     self.visit(child, None, frame)
-                    piece = literal(child)
+                    piece = literal(child, frame.src)
                     value = None if value is None or piece is None else value + piece
             return ("text", value)
         # heredoc
@@ -315,9 +316,9 @@ class Analyzer:
             if ctype == "<<-":
                 strip_tabs = True
             elif ctype == "heredoc_start":
-                quoted = any(q in node_text(child) for q in ("'", '"', "\\"))
+                quoted = any(q in node_text(child, frame.src) for q in ("'", '"', "\\"))
             elif ctype == "heredoc_body":
-                body = node_text(child)
+                body = node_text(child, frame.src)
                 dynamic = any(c.is_named and c.type != "heredoc_content" for c in child.children)
                 if not quoted:
                     self.visit(child, None, frame)
@@ -379,9 +380,9 @@ class Analyzer:
             for piece in pieces:
                 if piece.type not in _LEAVES:
                     self.visit(piece, None, frame)
-                text = literal(piece)
+                text = literal(piece, frame.src)
                 value = None if value is None or text is None else value + text
-            if index == 0 and any(is_pattern(piece) for piece in pieces):
+            if index == 0 and any(is_pattern(piece, frame.src) for piece in pieces):
                 value = None  # a glob or brace pattern as the command word: unknown program
             argv.append(value)
         for assignment in assignments:
@@ -390,8 +391,8 @@ class Analyzer:
                 value_node = assignment.child_by_field_name("value")
                 if value_node is not None:
                     self.visit(value_node, None, frame)
-                value = literal(value_node) if value_node is not None else ""
-                self.check_variable(node_text(name_node) if name_node is not None else "", value, frame)
+                value = literal(value_node, frame.src) if value_node is not None else ""
+                self.check_variable(node_text(name_node, frame.src) if name_node is not None else "", value, frame)
             else:
                 self._assignment(assignment, frame)
         if name_seen:
@@ -809,10 +810,10 @@ def analyze(command: str) -> Analysis:
     if "\x00" in command:
         return Analysis((), (), "the command contains a NUL character")
     try:
-        root = parse(command)
+        root, src = parse(command)
         if root.has_error:
             return Analysis((), (), "the command is not valid shell syntax")
-        analyzer.visit(root, None, _Frame(0, (), True))
+        analyzer.visit(root, None, _Frame(0, (), True, src))
     except AnalysisError as exc:
         return Analysis(tuple(analyzer.executions), tuple(analyzer.writes), str(exc))
     except RecursionError:

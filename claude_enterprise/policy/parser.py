@@ -18,6 +18,14 @@ def bash_parser() -> Any:
     return Parser(Language(tree_sitter_bash.language()))
 
 
-def parse(source: str) -> Any:
-    """The syntax tree's root node for `source`."""
-    return bash_parser().parse(source.encode("utf-8")).root_node
+# tree-sitter-bash 0.25.1 crashes the process (SIGSEGV) on some non-ASCII input, e.g. `{` followed by
+# U+C5BE9 or U+E0001 (found by the property tests). The parser therefore only ever sees ASCII: every
+# byte of a multi-byte character becomes \x01, a plain word character, so byte offsets stay those of the
+# real UTF-8 text, from which node text is then read (words.node_text).
+_ASCII_ONLY = bytes(range(128)) + b"\x01" * 128
+
+
+def parse(source: str) -> tuple[Any, bytes]:
+    """The syntax tree's root node for `source`, and the UTF-8 bytes its offsets index."""
+    data = source.encode("utf-8")
+    return bash_parser().parse(data.translate(_ASCII_ONLY)).root_node, data

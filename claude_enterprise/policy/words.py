@@ -108,21 +108,22 @@ def decode_ansi_c(body: str) -> str:
     return "".join(out)
 
 
-def node_text(node: Any) -> str:
-    return node.text.decode("utf-8")
+def node_text(node: Any, src: bytes) -> str:
+    """The node's text, read from the real source (the parser saw an ASCII-only copy: parser.parse)."""
+    return src[node.start_byte : node.end_byte].decode("utf-8")
 
 
-def literal(node: Any) -> str | None:
+def literal(node: Any, src: bytes) -> str | None:
     """The string bash would produce for `node`, or None when it depends on run-time values."""
     kind = node.type
     if kind == "word":
-        return unescape_unquoted(node_text(node))
+        return unescape_unquoted(node_text(node, src))
     if kind in ("number", "variable_name", "extglob_pattern", "regex", "test_operator"):
-        return node_text(node)
+        return node_text(node, src)
     if kind == "raw_string":
-        return node_text(node)[1:-1]
+        return node_text(node, src)[1:-1]
     if kind == "ansi_c_string":
-        return decode_ansi_c(node_text(node)[2:-1])
+        return decode_ansi_c(node_text(node, src)[2:-1])
     if kind == "string":
         parts: list[str] = []
         for child in node.children:
@@ -130,19 +131,19 @@ def literal(node: Any) -> str | None:
             if ctype == '"':
                 continue
             if ctype == "string_content":
-                parts.append(unescape_double_quoted(node_text(child)))
+                parts.append(unescape_double_quoted(node_text(child, src)))
             elif child.is_named:
                 return None
             else:
-                parts.append(node_text(child))
+                parts.append(node_text(child, src))
         return "".join(parts)
     if kind == "translated_string":
         inner = [c for c in node.children if c.type == "string"]
-        return literal(inner[0]) if inner else None
+        return literal(inner[0], src) if inner else None
     if kind == "concatenation":
         pieces: list[str] = []
         for child in node.children:
-            value = literal(child)
+            value = literal(child, src)
             if value is None:
                 return None
             pieces.append(value)
@@ -150,13 +151,13 @@ def literal(node: Any) -> str | None:
     return None
 
 
-def is_pattern(node: Any) -> bool:
+def is_pattern(node: Any, src: bytes) -> bool:
     """True when bash would expand the word as a glob or brace pattern (its value is then unknown)."""
     kind = node.type
     if kind in ("brace_expression", "extglob_pattern"):
         return True
     if kind == "word":
-        return bool(_PATTERN_CHARS.search(node_text(node)))
+        return bool(_PATTERN_CHARS.search(node_text(node, src)))
     if kind == "concatenation":
-        return any(is_pattern(child) for child in node.children)
+        return any(is_pattern(child, src) for child in node.children)
     return False

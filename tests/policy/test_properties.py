@@ -118,7 +118,7 @@ COMPOUND_WRAPPERS = [
     "true && {}",
     "false || {}",
     "echo x | {}",
-    "echo $({})",
+    "echo $( {} )",
     "git status; {}",
     "if true; then {}; fi",
     "for i in 1; do {}; done",
