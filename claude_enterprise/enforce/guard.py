@@ -96,6 +96,9 @@ class Guard:
     """
 
     IDLE_STAT_INTERVAL = 5.0
+    # The decision server only sees a tool call start (hook and gate), never its end: after each decision the
+    # guard scans fast for this long, the window in which that call's programs appear.
+    TOOL_CALL_WINDOW_S = 30.0
 
     def __init__(self, profile: Profile, root_pid: int, audit_ctx: AuditContext | None, *,
                  spool_dir: Path | None = None, fast_interval: float | None = None,
@@ -140,6 +143,7 @@ class Guard:
         self._said: set[str] = set()
         self._restore_subreaper: bool | None = None
         self._last_change = 0.0
+        self._fast_until = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------------
     @property
@@ -214,6 +218,11 @@ class Guard:
         if active:
             self._wake.set()
 
+    def poke(self) -> None:
+        """A tool call was just decided (the decision server's `on_activity`): scan fast for a while."""
+        self._fast_until = time.monotonic() + self.TOOL_CALL_WINDOW_S
+        self._wake.set()
+
     def stop(self) -> list[dict[str, Any]]:
         """Stop scanning; with `cleanup="terminate"` end members still alive (not the root, not the
         wrapper). Returns the leftovers found, `{pid, name, exe, argv, signal}` each."""
@@ -284,7 +293,8 @@ class Guard:
             self._wake.clear()
 
     def _interval(self) -> float:
-        if self.active or time.monotonic() - self._last_change < self.linger:
+        now = time.monotonic()
+        if self.active or now < self._fast_until or now - self._last_change < self.linger:
             return self.fast_interval or 0.01
         return self.idle_interval
 

@@ -468,6 +468,7 @@ class ProcessTree:
         self.stat_interval = stat_interval
         self.members: dict[int, Member] = {}
         self._leaders: set[int] = set()
+        self._foreign: set[tuple[int, int]] = set()  # the adopter's children from before the session
         self._departed: OrderedDict[int, Member] = OrderedDict()
 
     # -- discovery -------------------------------------------------------------------------------------
@@ -477,7 +478,29 @@ class ProcessTree:
         if got is None:
             raise ProcessLookupError(f"process {self.root_pid} does not exist")
         root = self._admit(*got)
-        return [root, *self._discover(self.backend.all_pids())]
+        pids = list(self.backend.all_pids())
+        if self.adopter is not None:
+            self._foreign = self._children_of(self.adopter, pids)
+        return [root, *self._discover(pids)]
+
+    def _children_of(self, parent: int, pids: Iterable[int]) -> set[tuple[int, int]]:
+        """(pid, start) of `parent`'s current children other than the root.
+
+        As subreaper, the adopter's children count as re-parented members; those it already had when the
+        session began cannot be orphans of this session (a test runner's servers, the wrapper's helpers).
+        """
+        found: set[tuple[int, int]] = set()
+        for pid in pids:
+            if pid == self.root_pid or pid in self.exclude:
+                continue
+            got = self.backend.read(pid)
+            if got is None:
+                continue
+            stat, handle = got
+            self.backend.release(handle)
+            if stat.ppid == parent:
+                found.add((stat.pid, stat.start))
+        return found
 
     def track(self, pid: int, start: int) -> Member | None:
         """Admit the process (pid, start) if it is still that process (a process the wrapper knows of)."""
@@ -541,8 +564,10 @@ class ProcessTree:
         return admitted
 
     def _belongs(self, stat: Stat) -> bool:
-        if stat.ppid in self.members or (self.adopter is not None and stat.ppid == self.adopter):
+        if stat.ppid in self.members:
             return True
+        if self.adopter is not None and stat.ppid == self.adopter:
+            return (stat.pid, stat.start) not in self._foreign
         return any(self._our_group(group) for group in (stat.pgid, stat.sid) if group != stat.pid)
 
     def _our_group(self, group: int) -> bool:

@@ -45,19 +45,23 @@ WRAPPER_PID_ENV = "CLAUDE_ENTERPRISE_SESSION_WRAPPER_PID"
 
 
 class Enforcement(Protocol):
-    """The enforce helper's DecisionServer: serves the hook and the exec gate while claude runs."""
+    """The DecisionServer (enforce.server): serves the hook and the exec gate while claude runs."""
 
-    def start(self) -> None: ...
+    def start(self) -> object: ...
     def stop(self) -> None: ...
     def env(self) -> Mapping[str, str]: ...
     def settings_fragment(self) -> Mapping[str, Any]: ...
 
 
 class Watcher(Protocol):
-    """The guard helper's Guard: watches claude's process tree once claude's pid is known."""
+    """The process guard (enforce.guard.Guard), rooted at the wrapper: started before claude so it sees
+    claude's first fork; claude is spawned inside `paused()` and handed over with `own()` so the guard
+    never reaps it; `stop()` returns the leftovers it ended."""
 
     def start(self) -> None: ...
-    def stop(self) -> None: ...
+    def paused(self) -> contextlib.AbstractContextManager[None]: ...
+    def own(self, pid: int) -> None: ...
+    def stop(self) -> list[dict[str, Any]]: ...
 
 
 class Shipper(Protocol):
@@ -70,56 +74,45 @@ class Collaborators:
     """Optional parts, built in one place (`default_collaborators`) and replaceable in tests."""
 
     enforcement: Enforcement | None = None
-    watcher_factory: Callable[[int], Watcher] | None = None  # claude's pid -> Guard
+    watcher: Watcher | None = None
     shim_dir: Path | None = None  # prepended to claude's PATH
     extra_env: dict[str, str] = field(default_factory=dict)
     shipper: Shipper | None = None  # ships the audit spool to CloudWatch while claude runs
+    on_claude_started: list[Callable[[int], None]] = field(default_factory=list)  # given claude's pid
 
 
-def _optional_import(module: str) -> Any:
-    """The module, or None when it is not part of this installation (not when it fails to import)."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
-
-class _ActivityRelay:
-    """The decision server reports tool-call activity before the guard exists (it needs claude's pid)."""
+class _ClaudeStopper:
+    """The guard's failure under an enforcing profile ends the session: an unwatched tree is not enforced."""
 
     def __init__(self) -> None:
-        self.target: Callable[[], None] | None = None
+        self.pid: int | None = None
 
-    def __call__(self) -> None:
-        if self.target is not None:
-            self.target()
+    def watch(self, pid: int) -> None:
+        self.pid = pid
+
+    def __call__(self, exc: BaseException) -> None:
+        if self.pid is not None:
+            print(f"claude-enterprise: the process guard failed ({exc}); ending the session", file=sys.stderr)
+            _forward(self.pid, signal.SIGTERM)
 
 
 def default_collaborators(resolution: Resolution, session_id: str, session_dir: Path,
                           audit_ctx: AuditContext) -> Collaborators:
     """The decision server, the process guard and the PATH shims, when the enforce package provides them."""
+    from claude_enterprise.enforce.guard import Guard
+    from claude_enterprise.enforce.server import DecisionServer
+    from claude_enterprise.enforce.shims import build_shim_dir
+
     found = Collaborators()
-    relay = _ActivityRelay()
-    server = _optional_import("claude_enterprise.enforce.server")
-    if server is not None:
-        found.enforcement = server.DecisionServer(resolution, session_id, session_dir, on_activity=relay)
-    guard = _optional_import("claude_enterprise.enforce.guard")
-    if guard is not None:
-        profile = resolution.profile
-
-        def make_guard(pid: int) -> Watcher:
-            watcher = guard.Guard(profile, pid, audit_ctx)
-            relay.target = getattr(watcher, "poke", None)
-            return watcher
-
-        found.watcher_factory = make_guard
-    shims = _optional_import("claude_enterprise.enforce.shims")
-    if shims is not None:
-        found.shim_dir = shims.build_shim_dir(resolution.profile, session_dir / "shims")
+    profile = resolution.profile
+    stopper = _ClaudeStopper()
+    guard = Guard(profile, os.getpid(), audit_ctx,
+                  cleanup="terminate" if resolution.config.cleanup_children_on_exit else "keep",
+                  on_failure=stopper if profile.exec.mode == "enforce" else None)
+    found.on_claude_started.append(stopper.watch)
+    found.watcher = guard
+    found.enforcement = DecisionServer(resolution, session_id, session_dir, on_activity=guard.poke)
+    found.shim_dir = build_shim_dir(profile, session_dir / "shims", audit_ctx)
     found.shipper = audit_shipper(resolution, audit_ctx)
     return found
 
@@ -342,6 +335,7 @@ def run_session(
     started = time.monotonic()
     parts = Collaborators()
     watcher: Watcher | None = None
+    leftovers: list[dict[str, Any]] = []
     pid: int | None = None
     try:
         parts = collaborators(resolution, session_id, session_dir, ctx)
@@ -352,10 +346,15 @@ def run_session(
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())
         if parts.shipper is not None:
             parts.shipper.start()
-        pid = spawn(plan.argv, plan.env)
-        if parts.watcher_factory is not None:
-            watcher = parts.watcher_factory(pid)
+        watcher = parts.watcher
+        if watcher is not None:
             watcher.start()
+        with watcher.paused() if watcher is not None else contextlib.nullcontext():
+            pid = spawn(plan.argv, plan.env)
+            if watcher is not None:
+                watcher.own(pid)
+        for started_hook in parts.on_claude_started:
+            started_hook(pid)
         code = wait_forwarding(pid) if use_sigwait else _wait_with_handlers(pid)
     except Exception as exc:  # fail closed: no enforcement or no audit trail, no claude
         if pid is not None:
@@ -365,7 +364,7 @@ def run_session(
         return 1
     finally:
         if watcher is not None:
-            watcher.stop()
+            leftovers = watcher.stop()
         if parts.enforcement is not None:
             parts.enforcement.stop()
         if old_mask is not None:
@@ -373,7 +372,8 @@ def run_session(
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         shutil.rmtree(session_dir, ignore_errors=True)
     try:
-        _record("session_end", ctx, exit_code=code, duration_ms=round((time.monotonic() - started) * 1000))
+        _record("session_end", ctx, exit_code=code, duration_ms=round((time.monotonic() - started) * 1000),
+                leftovers_stopped=len(leftovers))
     except AuditWriteError as exc:
         print(f"claude-enterprise: warning: session_end not audited: {exc}", file=sys.stderr)
     if parts.shipper is not None:
