@@ -58,9 +58,10 @@ def denied_program(exe: str | None, argv: tuple[str, ...], name: str, deny: froz
                    casefold: bool = CASE_INSENSITIVE_NAMES) -> str | None:
     """The `deny` entry this process runs, or None. Pure.
 
-    Matched: the resolved executable's basename and argv[0]'s basename (a login shell's leading `-`
-    dropped). When the executable cannot be read (set-uid programs such as sudo hide it from us) the
-    kernel's short name is matched too, against the entry truncated as the kernel truncates names.
+    Matched: the resolved executable's basename, argv[0]'s basename (a login shell's leading `-` dropped)
+    and the kernel's short name, against the entry truncated as the kernel truncates names. The short name
+    catches what the other two miss: set-uid programs such as sudo hide their executable from us, and a
+    `#!` script runs as its interpreter (exe /bin/dash, argv[0] /bin/sh) under the script's own name.
     `deny` must already be case-folded when `casefold` is set.
     """
     names: list[str] = []
@@ -73,7 +74,7 @@ def denied_program(exe: str | None, argv: tuple[str, ...], name: str, deny: froz
     for candidate in names:
         if candidate in deny:
             return candidate
-    if not exe and name:
+    if name:
         short = name.casefold() if casefold else name
         for entry in deny:
             if entry[:_COMM_LEN] == short:
