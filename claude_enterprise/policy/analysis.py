@@ -14,7 +14,7 @@ import shlex
 from functools import lru_cache
 from typing import Any
 
-from . import launchers
+from . import launchers, runners
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -71,6 +71,7 @@ _LEAVES = frozenset(
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _WRITE_OPERATORS = frozenset({">", ">>", "&>", "&>>", ">|", ">&", "&>|"})
 _PIPE_TOKENS = frozenset({"|", "|&"})
+_NETWORK_DEVICES = ("/dev/tcp/", "/dev/udp/")
 
 
 class AnalysisError(Exception):
@@ -296,7 +297,9 @@ class Analyzer:
                         record(None, operator)
                     return stdin
                 record(target, operator)
-            elif operator == "<":
+            elif operator in ("<", "<&"):
+                if target is not None and target.startswith(_NETWORK_DEVICES):
+                    record(target, operator)  # bash opens a network connection for /dev/tcp/host/port
                 return ("file", target)
             return stdin
         if kind == "herestring_redirect":
@@ -441,6 +444,8 @@ class Analyzer:
             self._interpreter(word, name, args, stdin, frame)
         elif key in launchers.LAUNCHERS:
             launchers.LAUNCHERS[key](self, word, name, args, stdin, frame)
+        elif key in runners.RUNNERS:
+            runners.RUNNERS[key](self, word, name, args, stdin, frame)
         else:
             self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds)))
             if key == "tee":
@@ -515,9 +520,9 @@ class Analyzer:
         elif rest and not stdin_mode:
             return  # a script file: running it is running `name`, which the profile judges
         elif stdin is not None:
-            self._stdin_code(name, stdin, frame, shell=True)
+            self.stdin_code(name, stdin, frame, shell=True)
 
-    def _stdin_code(self, name: str, stdin: tuple[str, str | None], frame: _Frame, *, shell: bool) -> None:
+    def stdin_code(self, name: str, stdin: tuple[str, str | None], frame: _Frame, *, shell: bool) -> None:
         """A shell or interpreter reading its program from stdin."""
         source, value = stdin
         if source == "pipe":
@@ -536,7 +541,7 @@ class Analyzer:
                 self.add_code("inline", name, args[i + 1] if i + 1 < len(args) else None, frame)
                 return
         if not args and stdin is not None:
-            self._stdin_code(name, stdin, frame, shell=False)
+            self.stdin_code(name, stdin, frame, shell=False)
 
     def _interpreter(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
         spec = INTERPRETERS[interpreter_kind(name.lower()) or ""]
@@ -581,7 +586,7 @@ class Analyzer:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         rest = args[i:]
         if (not rest or rest[0] == "-") and stdin is not None:
-            self._stdin_code(name, stdin, frame, shell=False)
+            self.stdin_code(name, stdin, frame, shell=False)
 
     def _awk(self, word: str, name: str, args: list[str | None], frame: _Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))

@@ -270,6 +270,13 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
             "user to change it.",
             analysis,
         )
+    if target is not None and target.startswith(("/dev/tcp/", "/dev/udp/")) and profile.network_access != "allow":
+        return _deny(
+            "shell.network.dev_tcp",
+            f"`{target}` opens a network connection, which {_profile_label(pname)} does not allow. Use the "
+            "WebFetch tool for allowed sites.",
+            analysis,
+        )
     if level == "any" or target in HARMLESS_TARGETS:
         return None
     if level == "none":
