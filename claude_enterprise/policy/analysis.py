@@ -29,6 +29,7 @@ from .tables import (
     LOADER_VARIABLE_PREFIXES,
     LOADER_VARIABLES,
     PRIVILEGED,
+    PROMPT_VARIABLES,
     SED_EXECUTES,
     SED_INPLACE,
     SED_OPTS,
@@ -236,6 +237,10 @@ class Analyzer:
         """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD."""
         if name in CODE_VARIABLES:
             self.code(value, frame, f"${name}")
+        elif name in PROMPT_VARIABLES:
+            # Prompts are expanded when shown (PS4 under `set -x`): a substitution in one runs.
+            if value is None or "$(" in value or "`" in value:
+                self.add_code("dynamic", f"${name}", value, frame)
         elif name in LOADER_VARIABLES or name.startswith(LOADER_VARIABLE_PREFIXES):
             self.add_code("config", name, value, frame)
 
@@ -707,6 +712,23 @@ class Analyzer:
         for code in codes:
             self.code(code, frame, f"{name} -c")
 
+    def _hash(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        """`hash -p PATH NAME` makes NAME run PATH: the path is judged now, later calls of NAME as it."""
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        if "-p" in args:
+            index = args.index("-p")
+            path = args[index + 1] if index + 1 < len(args) else None
+            self.run([path], None, frame.inner("hash -p"))
+            for alias in args[index + 2 :]:
+                if alias is not None and path is not None:
+                    self.aliases[alias] = shlex.quote(path)
+
+    def _enable(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        """`enable -f library.so NAME` loads a shared object into the shell: opaque code."""
+        self.add(Execution("program", name, tuple(args), frame.via, word=word))
+        if any(a is None or (a.startswith("-") and "f" in a) for a in args):
+            self.add_code("config", "enable -f", None, frame)
+
     def _find(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         i = 0
@@ -796,13 +818,17 @@ _HANDLERS = {
     "su": Analyzer._su,
     "runuser": Analyzer._su,
     "find": Analyzer._find,
+    "hash": Analyzer._hash,
+    "enable": Analyzer._enable,
     "gfind": Analyzer._find,
     "watch": Analyzer._watch,
     "busybox": Analyzer._busybox,
     "parallel": Analyzer._parallel,
 }
 # Names that are shell builtins only: `/usr/bin/eval` is no builtin, so a path is just a program.
-_BUILTIN_ONLY = frozenset({"eval", "source", ".", "trap", "alias", "cd", "pushd", "popd", "command", "exec", "builtin"})
+_BUILTIN_ONLY = frozenset(
+    {"eval", "source", ".", "trap", "alias", "cd", "pushd", "popd", "command", "exec", "builtin", "hash", "enable"}
+)
 
 
 @lru_cache(maxsize=1024)

@@ -167,6 +167,7 @@ CODE_VARIABLES = frozenset(
         "GIT_PROXY_COMMAND", "GIT_SSH", "LESSOPEN", "LESSCLOSE", "BROWSER", "GIT_DIFF_OPTS",
     }
 )  # fmt: skip
+PROMPT_VARIABLES = frozenset({"PS0", "PS1", "PS2", "PS3", "PS4"})
 # Variables that load code into every program started afterwards, or change which program a name runs.
 LOADER_VARIABLES = frozenset(
     {
