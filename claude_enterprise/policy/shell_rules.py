@@ -15,6 +15,13 @@ Doubtful cases, decided deliberately:
   denied under an allow list and allowed under a deny list, like running any script.
 - Shell builtins that only touch the shell's own state (`cd`, `echo`, `export`, ...) need not be
   allow-listed; their redirections are still checked.
+- Transparent wrappers (`timeout`, `nice`, `env`, `xargs`, `python -m`, ...) need not be allow-listed:
+  the program they run is judged. Privilege changers (`sudo`, `doas`, `chroot`, ...) must be.
+- Network: under a restricted network, URLs given to git, pip and npm must be on allowed domains, and
+  `/dev/tcp` / `/dev/udp` redirections are denied. Shell writes to the agent's own settings and audit
+  files are denied under every profile (`file.protected`).
+- `rm -r` is destructive when a target is `/`, the home directory, the project itself, a path only
+  known at run time, or outside the project; temporary directories (/tmp/x, /var/tmp/x) are allowed.
 """
 
 from __future__ import annotations

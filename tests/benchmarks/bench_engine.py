@@ -155,7 +155,7 @@ def main() -> None:
         ),
         (
             "tree-sitter + tree-sitter-bash alone, parser built",
-            "import tree_sitter, tree_sitter_bash; tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))",
+            "import tree_sitter as t, tree_sitter_bash as b; t.Parser(t.Language(b.language()))",
         ),
     ]
     print("import cost over `python -c pass` (fresh interpreters, byte-compiled; min / median of 15):")
