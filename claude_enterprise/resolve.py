@@ -23,6 +23,7 @@ from .profiles import Profile, get_profile, load_catalog
 
 if TYPE_CHECKING:
     from .audit import AuditContext
+    from .identity.tagmap import RefreshResult
 
 NARROWEST = "plan-only"
 PROFILE_ENV = "CLAUDE_ENTERPRISE_PROFILE"
@@ -88,6 +89,21 @@ def identity_settings(config: EnterpriseConfig) -> IdentitySettings:
         region=config.identity_region,
         jwks=config.identity_jwks,
     )
+
+
+def refresh_tag_map(config: EnterpriseConfig) -> RefreshResult | None:
+    """Refresh the identity pool's principal-tag map cache (a signed AWS call: never on the hook path).
+
+    None when no identity pool is configured. The refreshed map applies from the next resolution; it can
+    narrow a ceiling but, being a user-writable cache, never widen one (`_may_widen`).
+    """
+    pool, issuer = config.existing_identity_pool_id, config.identity_issuer
+    if not pool or not issuer:
+        return None
+    from .identity import provider_name_for_issuer, refresh_principal_tag_map
+
+    region = config.identity_region or pool.partition(":")[0]
+    return refresh_principal_tag_map(pool, config.identity_provider_name or provider_name_for_issuer(issuer), region)
 
 
 def _may_widen(identity: Identity, tag_key: str | None) -> bool:

@@ -57,6 +57,18 @@ def check_token(res: Resolution) -> Check:
     return Check("token", WARN if res.config.identity_issuer else PASS, detail)
 
 
+def check_principal_tag_map(res: Resolution) -> list[Check]:
+    from claude_enterprise.resolve import refresh_tag_map
+
+    result = refresh_tag_map(res.config)
+    if result is None:
+        return []
+    if result.refreshed:
+        mapping = ", ".join(f"{tag}<-{claim}" for tag, claim in sorted((result.mapping or {}).items()))
+        return [Check("principal_tag_map", PASS, f"refreshed from the identity pool: {mapping or 'empty'}")]
+    return [Check("principal_tag_map", WARN, result.reason or "not refreshed")]
+
+
 def check_claude(env: Mapping[str, str]) -> Check:
     from claude_enterprise.launch.claude_bin import ClaudeNotFound, claude_version, find_claude
 
@@ -164,6 +176,7 @@ def run_checks(res: Resolution, env: Mapping[str, str]) -> list[Check]:
         lambda: Check("profile", PASS, f"{res.profile.name}: {res.source}"),
         lambda: check_config(res),
         lambda: check_token(res),
+        lambda: check_principal_tag_map(res),
         lambda: check_claude(env),
         check_managed_settings,
         lambda: check_bedrock_region(res, env),

@@ -297,6 +297,18 @@ def _wait_with_handlers(pid: int) -> int:
             continue
 
 
+def _refresh_tag_map_in_background(resolution: Resolution) -> None:
+    """Keep the principal-tag map cache fresh for the next resolution, off the start-up path (boto3)."""
+    if not resolution.config.existing_identity_pool_id:
+        return
+    import threading
+
+    from claude_enterprise.resolve import refresh_tag_map
+
+    threading.Thread(target=refresh_tag_map, args=(resolution.config,), name="tag-map-refresh",
+                     daemon=True).start()
+
+
 def _record(event: str, ctx: AuditContext, **fields: Any) -> None:
     from claude_enterprise.audit import record
 
@@ -355,6 +367,7 @@ def run_session(
                 watcher.own(pid)
         for started_hook in parts.on_claude_started:
             started_hook(pid)
+        _refresh_tag_map_in_background(resolution)
         code = wait_forwarding(pid) if use_sigwait else _wait_with_handlers(pid)
     except Exception as exc:  # fail closed: no enforcement or no audit trail, no claude
         if pid is not None:

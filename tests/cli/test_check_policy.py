@@ -11,6 +11,7 @@ import pytest
 
 from claude_enterprise.cli.check_policy import managed_settings_findings
 from claude_enterprise.cli.policies_cmd import managed_settings
+from tests.audit.conftest import moto_url  # noqa: F401  (fixture)
 from tests.conftest import REPO_ROOT
 
 
@@ -107,3 +108,16 @@ def test_findings_name_every_gap():
     findings = managed_settings_findings({"hooks": {"PreToolUse": [{"matcher": "Write", "hooks": []}]}})
     assert len(findings) == 4 and any("exec gate" in f for f in findings)
     assert managed_settings_findings([]) == ["is not a JSON object"]
+
+
+def test_principal_tag_map_refresh_is_reported(env, tmp_path, moto_url):  # noqa: F811
+    """moto lacks GetPrincipalTagAttributeMap (REFERENCE §3): the refresh fails, is reported, and is no crash."""
+    cfg = tmp_path / "enterprise-config.json"
+    cfg.write_text(json.dumps({"existing_identity_pool_id": "us-east-1:0f6c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+                               "identity_issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test",
+                               "identity_audience": "client"}))
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_ENDPOINT_URL_COGNITO_IDENTITY": moto_url, "AWS_EC2_METADATA_DISABLED": "true"}
+    result = run({**env, **aws, "CLAUDE_ENTERPRISE_CONFIG": str(cfg)}, "--check-policy", "--json")
+    check = checks(result)["principal_tag_map"]
+    assert check["status"] == "warn" and "principal-tag map" in check["detail"], check
