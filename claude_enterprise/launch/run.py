@@ -42,6 +42,7 @@ SESSION_ID_ENV = "CLAUDE_ENTERPRISE_SESSION_ID"
 SESSION_DIR_ENV = "CLAUDE_ENTERPRISE_SESSION_DIR"
 SESSION_PROFILE_ENV = "CLAUDE_ENTERPRISE_SESSION_PROFILE"
 WRAPPER_PID_ENV = "CLAUDE_ENTERPRISE_SESSION_WRAPPER_PID"
+PROFILE_ENV = "CLAUDE_ENTERPRISE_PROFILE"
 
 
 class Enforcement(Protocol):
@@ -209,6 +210,9 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
         SESSION_ID_ENV: session_id,
         SESSION_DIR_ENV: str(session_dir),
         SESSION_PROFILE_ENV: profile.name,
+        # Hooks and gates installed by managed settings resolve the profile themselves: this keeps them on
+        # the session's profile (a narrower choice included); it can never widen past the ceiling.
+        PROFILE_ENV: profile.name,
         WRAPPER_PID_ENV: str(os.getpid()),
     }
     otel = environment.otel_attributes(dict(resolution.identity.user), resolution.attribution(), profile.name)
