@@ -31,12 +31,16 @@ def managed_settings(script: str, gate: str) -> dict[str, Any]:
     The hook is in exec form (`command` + `args`): a shell-form hook would itself run through the exec gate,
     and a failing gate would then make the hook fail, which Claude Code treats as "proceed".
     `parentSettingsBehavior: merge` keeps the wrapper's own policy tier (model and deny limits) in force.
+    `allowManagedHooksOnly` stops hooks from a cloned repository (or any other layer) from running: an
+    exec-form hook would bypass the gate. Wrapper sessions then use this managed hook too, on the session's
+    profile (the launcher pins CLAUDE_ENTERPRISE_PROFILE).
     """
     from claude_enterprise.launch.settings import HOOK_GUARD_ENV, command_hook
 
     return {
         "disableAllHooks": False,
         "parentSettingsBehavior": "merge",
+        "allowManagedHooksOnly": True,
         "permissions": {"disableBypassPermissionsMode": "disable"},
         "hooks": command_hook([script, "hook"]),
         "env": {"CLAUDE_CODE_SHELL_PREFIX": gate, **HOOK_GUARD_ENV},

@@ -104,6 +104,13 @@ def test_managed_settings_consistency(env, tmp_path):
     assert "disableAllHooks is true" in checks(result)["managed_settings"]["detail"]
 
 
+def test_managed_settings_template_blocks_foreign_hooks():
+    template = managed_settings("/usr/local/bin/claude-enterprise", "/usr/local/bin/claude-enterprise-gate")
+    assert template["allowManagedHooksOnly"] is True and managed_settings_findings(template) == []
+    (hook,) = template["hooks"]["PreToolUse"][0]["hooks"]
+    assert hook["command"] == "/usr/local/bin/claude-enterprise" and hook["args"] == ["hook"]
+
+
 def test_findings_name_every_gap():
     findings = managed_settings_findings({"hooks": {"PreToolUse": [{"matcher": "Write", "hooks": []}]}})
     assert len(findings) == 4 and any("exec gate" in f for f in findings)
