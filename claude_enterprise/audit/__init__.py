@@ -16,8 +16,8 @@ CloudWatch shipper (`claude_enterprise.audit.shipper`) imports boto3 and is neve
 
 from __future__ import annotations
 
+import os
 import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +27,7 @@ from typing import Any
 from claude_enterprise.audit.events import COMMON_FIELDS, EVENT_TYPES, RESERVED_FIELDS, SCHEMA, Draft
 from claude_enterprise.audit.redact import redact, redact_value
 from claude_enterprise.audit.spool import AuditWriteError, Spool, spool_for
-from claude_enterprise.audit.status import SpoolStatus, compute_status
+from claude_enterprise.audit.status import SpoolStatus
 
 __all__ = [
     "EVENT_TYPES",
@@ -46,7 +46,8 @@ _TYPE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 @lru_cache(maxsize=1)
 def _hostname() -> str:
-    return socket.gethostname()
+    # uname's nodename is what socket.gethostname() returns on POSIX, without importing socket on the hot path.
+    return os.uname().nodename
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def record(event_type: str, ctx: AuditContext | None = None, *, spool_dir: Path 
 
 def spool_status(spool_dir: Path | None = None) -> SpoolStatus:
     """Depth (unshipped events), oldest unshipped timestamp, size, writability and fullness."""
+    from claude_enterprise.audit.status import compute_status
+
     return compute_status(spool_for(Path(spool_dir) if spool_dir else default_spool_dir()))
 
 

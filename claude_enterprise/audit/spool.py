@@ -38,13 +38,22 @@ import os
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from claude_enterprise.audit.events import Draft, Head, seal
+
+
+def uuid4() -> str:
+    """A random (version 4) UUID, as `str(uuid.uuid4())` gives, without importing `uuid` (and `platform`)
+    on the per-command path."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024
@@ -360,7 +369,7 @@ class Spool:
 
     def _seal(self, draft: Draft, segments: list[tuple[str, int]]) -> tuple[dict[str, Any], str]:
         head = self._read_head(segments)
-        return seal(draft, head=head, event_id=str(uuid.uuid4()), epoch_seconds=time.time())
+        return seal(draft, head=head, event_id=uuid4(), epoch_seconds=time.time())
 
     def _write(self, sealed: tuple[dict[str, Any], str], segments: list[tuple[str, int]]) -> None:
         event, line = sealed
