@@ -19,7 +19,7 @@ from claude_enterprise.audit import AuditContext, AuditWriteError, record
 from claude_enterprise.enforce.payload import PayloadError, ToolCall, parse_payload
 from claude_enterprise.enforce.wrapped import Plain, ShapeError, parse, snapshot_problem
 from claude_enterprise.policy import PolicyContext, decide_shell, decide_tool
-from claude_enterprise.policy.paths import resolve_tool_input
+from claude_enterprise.policy.paths import resolve_tool_input, symlinked_write
 from claude_enterprise.profiles import Profile
 
 RETRY_HINT = "the call was blocked; retry it, and if this persists ask the user to check claude-enterprise"
@@ -100,7 +100,10 @@ class Decider:
         if call.tool_name == "Bash" and not isinstance(call.tool_input.get("command"), str):
             raise PayloadError("tool_input.command must be a string")
         tool_input = resolve_tool_input(call.tool_name, dict(call.tool_input), call.cwd)
-        decision = decide_tool(call.tool_name, tool_input, self.profile, replace(self.policy_ctx, cwd=call.cwd))
+        ctx = replace(self.policy_ctx, cwd=call.cwd)
+        decision = decide_tool(call.tool_name, tool_input, self.profile, ctx)
+        if decision.allow and call.tool_name == "Bash":
+            decision = symlinked_write(tool_input["command"], self.profile, ctx) or decision
         return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
 
     # -- gate -------------------------------------------------------------------------------------------
@@ -135,6 +138,8 @@ class Decider:
 
     def _shell(self, command: str, ctx: PolicyContext) -> Verdict:
         decision = decide_shell(command, self.profile, ctx)
+        if decision.allow and ctx.cwd is not None:
+            decision = symlinked_write(command, self.profile, ctx) or decision
         return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
 
     def refuse(self, rule_id: str, reason: str, enforcement: str) -> Verdict:

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from claude_enterprise.profiles import Profile
+
+    from .model import Decision, PolicyContext
 
 _PATH_KEYS = ("file_path", "notebook_path")
 
@@ -23,3 +28,36 @@ def resolve_tool_input(tool_name: str, tool_input: Mapping[str, Any], cwd: str) 
             expanded = os.path.expanduser(value) if value.startswith("~") else value
             resolved[key] = os.path.realpath(os.path.join(cwd, expanded))
     return resolved
+
+
+def symlinked_write(command: str, profile: Profile, ctx: PolicyContext) -> Decision | None:
+    """A deny when a file `command` writes is, once symlinks are followed, outside what the profile lets it
+    write; None otherwise. For an already-allowed shell command, run where the file system is at hand.
+
+    `decide_shell` judges redirection and `tee` targets lexically; a repository can ship `out -> ~/.bashrc`,
+    and `echo x > out` then writes outside the project. Here every literal target is resolved against the
+    command's directory (`ctx.cwd`) with `realpath` and judged again: protected under every profile,
+    inside the project under a project-only write policy.
+    """
+    from .analysis import analyze
+    from .model import Decision
+    from .pathcheck import HARMLESS_TARGETS, INSIDE, fd_target, in_project, protected, resolve
+
+    for write in analyze(command).writes:
+        for cwd in write.cwds:
+            lexical = resolve(write.target, cwd, ctx)
+            if lexical is None or lexical == INSIDE or lexical in HARMLESS_TARGETS or fd_target(lexical):
+                continue
+            real = os.path.realpath(lexical)
+            if real == lexical:
+                continue
+            if protected(real, ctx):
+                return Decision(False, "file.protected",
+                                f"`{write.target}` is a link to `{real}`, which controls the agent's own settings "
+                                "or audit trail and may not be written.", ())
+            if profile.file_write == "project" and not in_project(real, ctx):
+                return Decision(False, "shell.write.symlink_outside_project",
+                                f"`{write.target}` is a link to `{real}`, outside the project; "
+                                f"{profile.name} lets commands write only inside the project. Write to a "
+                                "regular file in the project instead.", ())
+    return None
