@@ -28,7 +28,7 @@ EVENT_TYPES = frozenset({
     "session_start", "session_end", "profile_resolved", "tool_decision", "exec_blocked", "process_killed",
     "policy_violation", "check_policy", "launch_refused", "usage",
     # The spool's own events: repairs after a torn write, and space alerts.
-    "audit_spool_repaired", "audit_spool_high_water", "audit_spool_full",
+    "audit_spool_repaired", "audit_spool_high_water", "audit_spool_full", "audit_spool_retired",
 })
 
 # Fields the spool owns; callers cannot set them (a forged seq or hash would defeat the chain).

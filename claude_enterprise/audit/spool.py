@@ -516,19 +516,44 @@ class Spool:
         cursor = read_cursor(self.directory)
         keep = list(segments)
         while len(keep) > 1 and cursor.segment and keep[0][0] < cursor.segment:
-            name, size = keep[0]
-            fd = os.open(self.directory / name, os.O_RDONLY)
-            try:
-                raw, _ = last_line(fd, size) if size else (b"", 0)
-            finally:
-                os.close(fd)
-            if raw:
-                event = json.loads(raw)
-                atomic_write(self.directory / ANCHOR_FILE,
-                             json.dumps({"seq": event["seq"], "hash": event["hash"], "segment": name}))
-            os.unlink(self.directory / name)
-            keep.pop(0)
+            self._retire_segment(*keep.pop(0))
         return keep
+
+    def _retire_segment(self, name: str, size: int) -> int | None:
+        """Delete the oldest segment, first moving the chain's anchor to its last event (so `verify` checks
+        what remains); returns that event's seq."""
+        fd = os.open(self.directory / name, os.O_RDONLY)
+        try:
+            raw, _ = last_line(fd, size) if size else (b"", 0)
+        finally:
+            os.close(fd)
+        seq = None
+        if raw:
+            event = json.loads(raw)
+            seq = int(event["seq"])
+            atomic_write(self.directory / ANCHOR_FILE,
+                         json.dumps({"seq": event["seq"], "hash": event["hash"], "segment": name}))
+        os.unlink(self.directory / name)
+        return seq
+
+    def retire_local(self, keep_bytes: int) -> dict[str, Any] | None:
+        """With no CloudWatch sink the trail on this machine is the record, kept within `keep_bytes`: the
+        oldest closed segments beyond it are retired, and that is itself an event (`audit_spool_retired`,
+        with the last seq retired), so the bound never turns into silent loss or into refused tool calls."""
+        with _Locked(self):
+            segments = list_segments(self.directory)
+            total = sum(size for _, size in segments)
+            retired_bytes, through = 0, None
+            while len(segments) > 1 and total - retired_bytes > keep_bytes:
+                name, size = segments.pop(0)
+                through = self._retire_segment(name, size) or through
+                retired_bytes += size
+            if not retired_bytes:
+                return None
+            fields = {"bytes": retired_bytes, "through_seq": through, "keep_bytes": keep_bytes,
+                      "reason": "no CloudWatch sink configured: local retention"}
+            self._write(self._seal(_internal("audit_spool_retired", fields), segments), segments)
+            return fields
 
     # -- reading (no lock: only complete lines are returned) -----------------------------------------
 

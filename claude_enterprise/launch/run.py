@@ -301,6 +301,17 @@ def _wait_with_handlers(pid: int) -> int:
             continue
 
 
+def retain_local_trail(resolution: Resolution) -> None:
+    """Embedded default (no CloudWatch sink): keep the local trail to half the spool's bound, recording what
+    is retired, so it never fills up and starts refusing tool calls."""
+    if resolution.config.cloudwatch_enabled:
+        return
+    from claude_enterprise.audit import open_spool
+
+    spool = open_spool()
+    spool.retire_local(spool.max_bytes // 2)
+
+
 def _refresh_tag_map_in_background(resolution: Resolution) -> None:
     """Keep the principal-tag map cache fresh for the next resolution, off the start-up path (boto3)."""
     if not resolution.config.existing_identity_pool_id:
@@ -358,6 +369,7 @@ def run_session(
         if parts.enforcement is not None:
             parts.enforcement.start()
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
+        retain_local_trail(resolution)
         _record("session_start", ctx, profile_source=resolution.source, claude=str(claude),
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())
         if parts.shipper is not None:

@@ -147,3 +147,19 @@ def test_status_reports_depth_age_size_and_writability(spool_dir: Path) -> None:
     assert status.depth == 2 and status.oldest_unshipped_ts == first["ts"]
     assert status.bytes == status.unshipped_bytes > 0 and not status.full and not status.high_water
     assert status.as_dict()["directory"] == str(spool_dir)
+
+
+def test_local_only_trail_retires_oldest_segments_as_a_recorded_event(spool_dir: Path) -> None:
+    spool = limited(spool_dir, max_bytes=100_000, segment_bytes=2048)
+    for i in range(60):
+        record("tool_decision", spool_dir=spool_dir, command=f"echo {i}")
+    before = sum(size for _, size in list_segments(spool_dir))
+    retired = spool.retire_local(keep_bytes=8_000)
+    assert retired is not None and retired["bytes"] > 0 and retired["through_seq"] > 0
+    after = sum(size for _, size in list_segments(spool_dir))
+    assert after < before and after <= 8_000 + 2048 + 2048
+    (event,) = [e for e in events_in(spool_dir) if e["type"] == "audit_spool_retired"]
+    assert event["through_seq"] == retired["through_seq"]
+    report = verify(spool_dir)
+    assert report.ok and report.last_seq == event["seq"]
+    assert spool.retire_local(keep_bytes=8_000) is None  # nothing more to retire

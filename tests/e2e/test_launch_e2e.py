@@ -166,3 +166,23 @@ def test_repository_hook_that_the_profile_denies_refuses_the_launch(fake_model: 
     trail = audit_events(Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
     refused = [e for e in trail if e["type"] == "launch_refused"]
     assert refused and refused[-1]["rule_id"] == "launch.project_settings"
+
+
+def test_embedded_default_keeps_the_local_trail_bounded(fake_model: FakeModel, launcher_env: dict[str, str],
+                                                        project_dir: Path) -> None:
+    """No CloudWatch sink: the session retires the oldest local segments (as an event) instead of filling up."""
+    from claude_enterprise.audit.spool import Spool, spool_for
+
+    spool_dir = Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]) / "audit"
+    spool_for(spool_dir, lambda d: Spool(d, max_bytes=60_000, segment_bytes=4096))
+    from claude_enterprise.audit import record
+
+    for i in range(80):
+        record("tool_decision", spool_dir=spool_dir, command=f"echo {i}")
+    fake_model.queue(Text("nothing to do"))
+    result = launch("standard", {**launcher_env, "CLAUDE_ENTERPRISE_AUDIT_MAX_BYTES": "60000"}, project_dir,
+                    ["-p", "hello"])
+    assert result.returncode == 0, result.stderr
+    trail = audit_events(Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
+    (retired,) = [e for e in trail if e["type"] == "audit_spool_retired"]
+    assert retired["keep_bytes"] == 30_000 and [e["type"] for e in trail][-1] == "session_end"
