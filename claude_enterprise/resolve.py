@@ -100,7 +100,7 @@ def refresh_tag_map(config: EnterpriseConfig) -> RefreshResult | None:
     pool, issuer = config.existing_identity_pool_id, config.identity_issuer
     if not pool or not issuer:
         return None
-    from .identity import provider_name_for_issuer, refresh_principal_tag_map
+    from .identity.tagmap import provider_name_for_issuer, refresh_principal_tag_map
 
     region = config.identity_region or pool.partition(":")[0]
     return refresh_principal_tag_map(pool, config.identity_provider_name or provider_name_for_issuer(issuer), region)

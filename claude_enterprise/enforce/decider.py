@@ -17,7 +17,6 @@ from typing import Any
 
 from claude_enterprise.audit import AuditContext, AuditWriteError, record
 from claude_enterprise.enforce.payload import PayloadError, ToolCall, parse_payload
-from claude_enterprise.enforce.wrapped import Plain, ShapeError, parse, snapshot_problem
 from claude_enterprise.policy import PolicyContext, decide_shell, decide_tool
 from claude_enterprise.policy.paths import resolve_tool_input, symlinked_write
 from claude_enterprise.profiles import Profile
@@ -109,6 +108,8 @@ class Decider:
     # -- gate -------------------------------------------------------------------------------------------
     def gate(self, wrapped: str, cwd: str | None = None) -> Verdict:
         """The verdict for one string handed to the exec gate by Claude Code, run from `cwd`."""
+        from claude_enterprise.enforce.wrapped import ShapeError  # the gate's parser: not loaded by the hook
+
         command: str | None = wrapped
         ctx = replace(self.policy_ctx, cwd=cwd) if cwd and os.path.isabs(cwd) else self.policy_ctx
         try:
@@ -123,6 +124,8 @@ class Decider:
         return self._record(verdict, enforcement="gate", command=command, tool_name="Bash")
 
     def _decide_wrapped(self, text: str, ctx: PolicyContext) -> tuple[Verdict, str]:
+        from claude_enterprise.enforce.wrapped import Plain, parse, snapshot_problem
+
         shape = parse(text)
         if isinstance(shape, Plain):
             return self._shell(shape.command, ctx), shape.command

@@ -33,20 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from claude_enterprise.identity.jwks import (
-    DEFAULT_MAX_AGE_S,
-    DEFAULT_TIMEOUT_S,
-    JwksUnavailable,
-    KeySet,
-    load_keys,
-    parse_jwks,
-)
-from claude_enterprise.identity.jwt import JwtError, header_kid, parse_compact, verify
-from claude_enterprise.identity.tagmap import (
-    provider_name_for_issuer,
-    read_cached_map,
-    refresh_principal_tag_map,
-)
+from claude_enterprise.identity.defaults import DEFAULT_MAX_AGE_S, DEFAULT_TIMEOUT_S
 from claude_enterprise.identity.tags import (
     GUIDANCE_DEFAULT_MAP,
     derive_tags,
@@ -55,12 +42,13 @@ from claude_enterprise.identity.tags import (
 )
 from claude_enterprise.identity.tokens import find_token
 
+# Verification (jwks, jwt) and the pool's tag map are imported only when a token or a pool calls for them:
+# the hook resolves on every tool call when no wrapper serves it, and most machines have neither.
+
 __all__ = [
     "Identity",
     "IdentitySettings",
     "load_identity",
-    "provider_name_for_issuer",
-    "refresh_principal_tag_map",
 ]
 
 IdentityStatus = Literal["absent", "valid", "expired", "invalid"]
@@ -115,6 +103,8 @@ def _tag_mapping(settings: IdentitySettings, state: Path, warnings: list[str]) -
     if settings.user_attribute_mapping:
         return settings.user_attribute_mapping, "config user_attribute_mapping"
     if settings.identity_pool_id and settings.issuer:
+        from claude_enterprise.identity.tagmap import provider_name_for_issuer, read_cached_map
+
         cached = read_cached_map(state, settings.identity_pool_id)
         expected_provider = settings.provider_name or provider_name_for_issuer(settings.issuer)
         if cached is not None and cached.provider_name == expected_provider:
@@ -161,6 +151,9 @@ def load_identity(
 
     if not settings.audience:
         return invalid("no identity audience configured; cannot check the token's audience")
+    from claude_enterprise.identity.jwks import JwksUnavailable, KeySet, load_keys, parse_jwks
+    from claude_enterprise.identity.jwt import JwtError, header_kid, parse_compact, verify
+
     try:
         jws = parse_compact(found.token)
         kid = header_kid(jws.header)

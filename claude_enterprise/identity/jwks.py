@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from claude_enterprise.identity.cachefile import read_json_object, write_json_private
+from claude_enterprise.identity.defaults import DEFAULT_MAX_AGE_S, DEFAULT_TIMEOUT_S
 from claude_enterprise.identity.jwt import JwtError, RsaPublicKey, rsa_key_from_jwk
 
-DEFAULT_TIMEOUT_S = 2.0
-DEFAULT_MAX_AGE_S = 24 * 3600
 # A token naming an unknown kid forces a refetch; this floor stops a hostile token from making every
 # hook call wait on the network.
 MIN_REFETCH_INTERVAL_S = 60.0
