@@ -28,14 +28,26 @@ from claude_enterprise.enforce.server import DecisionServer, _bootstrap, python_
 from claude_enterprise.resolve import resolve  # noqa: E402
 from tests.enforce.wrapping import claude_wrap  # noqa: E402
 
+Case = tuple[list[str], bytes, "str | None"]
 
-def timed(argv: list[str], runs: int, env: dict[str, str], stdin: bytes = b"", cwd: str | None = None) -> list[float]:
-    samples = []
+
+def once(case: Case, env: dict[str, str]) -> float:
+    argv, stdin, cwd = case
+    start = time.perf_counter()
+    subprocess.run(argv, input=stdin, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved(cases: dict[str, Case], runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+    """Round-robin over the cases, so the machine's drift (a shared, noisy host) hits every case alike."""
+    for case in cases.values():  # warm caches
+        for _ in range(3):
+            once(case, env)
+    samples: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, input=stdin, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=False)
-        samples.append((time.perf_counter() - start) * 1000)
+        for name, case in cases.items():
+            samples[name].append(once(case, env))
     return samples
 
 
@@ -74,24 +86,19 @@ def main() -> None:
 
         server = DecisionServer(resolve("restricted", env), "bench", root / "session",
                                 project_dirs=(str(project),)).start()
+        code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
         try:
             entry = server.hook_command()
-            hook = [entry["command"], *entry["args"]]
-            gate = [server.gate_path, wrapped]
-            for argv in (hook, gate):  # warm caches
-                timed(argv, 3, env, payload, str(project))
-            results = {
-                "python3 -c pass": timed([sys.executable, "-c", "pass"], runs, env),
-                "hook (resident server)": timed(hook, runs, env, payload, str(project)),
-                "gate (resident server, incl. bash)": timed(gate, runs, env, b"", str(project)),
-                "bash -c (same string, no gate)": timed(["/bin/bash", "-c", wrapped], runs, env, b"", str(project)),
-            }
+            results = interleaved({
+                "python3 -c pass": ([sys.executable, "-c", "pass"], b"", None),
+                "hook (resident server)": ([entry["command"], *entry["args"]], payload, str(project)),
+                "gate (resident server, incl. bash)": ([server.gate_path, wrapped], b"", str(project)),
+                "bash -c (same string, no gate)": (["/bin/bash", "-c", wrapped], b"", str(project)),
+                "hook (standalone, resolves in-process)": (
+                    [*python_command(), "-c", code, "--profile", "restricted"], payload, str(project)),
+            }, runs, env)
         finally:
             server.stop()
-        code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
-        standalone = [*python_command(), "-c", code, "--profile", "restricted"]
-        timed(standalone, 3, env, payload, str(project))
-        results["hook (standalone, resolves in-process)"] = timed(standalone, runs, env, payload, str(project))
         cwd_file.unlink(missing_ok=True)
 
     base = statistics.median(results["python3 -c pass"])
