@@ -72,7 +72,8 @@ class Shipper(Protocol):
 
 @dataclass
 class Collaborators:
-    """Optional parts, built in one place (`default_collaborators`) and replaceable in tests."""
+    """The session's enforcement and audit parts, built in one place (`default_collaborators`); tests
+    replace them to exercise the runner alone."""
 
     enforcement: Enforcement | None = None
     watcher: Watcher | None = None
@@ -99,7 +100,7 @@ class _ClaudeStopper:
 
 def default_collaborators(resolution: Resolution, session_id: str, session_dir: Path,
                           audit_ctx: AuditContext) -> Collaborators:
-    """The decision server, the process guard and the PATH shims, when the enforce package provides them."""
+    """The decision server, the process guard, the PATH shims and (with CloudWatch configured) the shipper."""
     from claude_enterprise.enforce.guard import Guard
     from claude_enterprise.enforce.server import DecisionServer
     from claude_enterprise.enforce.shims import build_shim_dir
