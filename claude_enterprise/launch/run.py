@@ -132,7 +132,16 @@ def audit_shipper(resolution: Resolution, audit_ctx: AuditContext) -> Shipper | 
         default_spool_dir(), log_group=cfg.audit_log_group, region=cfg.audit_region,
         endpoint_url=cfg.audit_endpoint_url, retention_days=cfg.audit_retention_days,
         kms_key_id=cfg.audit_kms_key_id, stream_name=default_stream_name(user, audit_ctx.host),
+        on_report=_log_ship_report,
     )
+
+
+def _log_ship_report(report: Any) -> None:
+    """Diagnostics only (CLAUDE_ENTERPRISE_LOG_LEVEL=info shows them): the terminal belongs to claude, and
+    whatever is not shipped stays in the spool for the next run."""
+    from claude_enterprise.log import get_logger
+
+    get_logger("claude_enterprise.audit.shipper").info("audit ship", ok=report.ok, summary=report.summary())
 
 
 def hook_argv(session_dir: Path, profile: str) -> list[str]:
@@ -321,8 +330,14 @@ def _refresh_tag_map_in_background(resolution: Resolution) -> None:
 
     from claude_enterprise.resolve import refresh_tag_map
 
-    threading.Thread(target=refresh_tag_map, args=(resolution.config,), name="tag-map-refresh",
-                     daemon=True).start()
+    def refresh() -> None:
+        result = refresh_tag_map(resolution.config)
+        if result is not None and not result.refreshed:
+            from claude_enterprise.log import get_logger
+
+            get_logger("claude_enterprise.identity").info("principal-tag map not refreshed", reason=result.reason)
+
+    threading.Thread(target=refresh, name="tag-map-refresh", daemon=True).start()
 
 
 def _record(event: str, ctx: AuditContext, **fields: Any) -> None:

@@ -28,9 +28,11 @@ def test_session_events_arrive_in_cloudwatch(fake_model: FakeModel, launcher_env
                      ToolUse("Bash", {"command": "curl https://example.com", "description": "fetch"},
                              id="toolu_curl01"),
                      Text("done"))
-    env = {**launcher_env, **AWS, "CLAUDE_ENTERPRISE_CONFIG": str(config), "CLAUDE_ENTERPRISE_PROFILE": "restricted"}
+    env = {**launcher_env, **AWS, "CLAUDE_ENTERPRISE_CONFIG": str(config), "CLAUDE_ENTERPRISE_PROFILE": "restricted",
+           "CLAUDE_ENTERPRISE_LOG_LEVEL": "info"}
     result = run_launcher(["-p", "go", "--allowedTools", "Bash"], env, project_dir)
     assert result.returncode == 0, result.stderr
+    assert "audit ship" in result.stderr and "ok=True" in result.stderr  # the wrapper's own diagnostics
 
     local = audit_events(Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
     decisions = {e["tool_use_id"]: e["decision"] for e in local if e["type"] == "tool_decision"}
