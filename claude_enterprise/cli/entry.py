@@ -26,6 +26,13 @@ def _audit(args: list[str]) -> int:
     return 0
 
 
+def _quiet_on_closed_pipe() -> None:
+    """Reports piped into `head` end quietly, as other command-line tools do, instead of a traceback."""
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     head = args[0] if args else None
@@ -33,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from claude_enterprise.enforce.hook import main as hook_main
 
         return hook_main(args[1:])
+    if head in ("explain", "audit", "policies") or "--check-policy" in args:
+        _quiet_on_closed_pipe()
     if head == "explain":
         from .explain_cmd import main as explain_main
 
