@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import paths
+from .records import EMPTY
 
 CONFIG_NAME = "enterprise-config.json"
 PREFERENCES_NAME = "preferences.json"
@@ -30,14 +30,12 @@ class ConfigError(Exception):
         super().__init__(f"{source}: {field}: {message}" if field else f"{source}: {message}")
 
 
-@dataclass(frozen=True)
-class GroupRule:
+class GroupRule(NamedTuple):
     group: str
     profile: str
 
 
-@dataclass(frozen=True)
-class EnterpriseConfig:
+class EnterpriseConfig(NamedTuple):
     source: str | None = None  # file it came from; None = embedded default
     managed: bool = False  # True when read from the admin-owned managed directory
     # The guide's keys.
@@ -57,7 +55,7 @@ class EnterpriseConfig:
     identity_provider_name: str | None = None  # for GetPrincipalTagAttributeMap
     identity_region: str | None = None
     aws_profile: str = "ClaudeCode"  # names the token cache ~/.claude-code-session/<aws_profile>-monitoring.json
-    user_attribute_mapping: Mapping[str, str] = field(default_factory=dict)  # session tag key -> claim
+    user_attribute_mapping: Mapping[str, str] = EMPTY  # session tag key -> claim
     profile_tag_key: str = "SecurityProfile"
     group_profiles: tuple[GroupRule, ...] = ()  # first matching group wins, in declared order
     expired_token: str = "ignore"  # ignore | narrowest
@@ -182,8 +180,7 @@ def load_config(env: Mapping[str, str]) -> EnterpriseConfig:
     return EnterpriseConfig()
 
 
-@dataclass(frozen=True)
-class Preferences:
+class Preferences(NamedTuple):
     source: str | None = None
     security_profile: str | None = None
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import paths
 from .config import DEFAULT_PROFILE, EnterpriseConfig, load_config, load_preferences, managed_dir_trusted
@@ -44,8 +43,7 @@ class RefusedError(Exception):
         self.requested, self.ceiling = requested, ceiling
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     profile: Profile
     source: str  # why this profile, one line
     ceiling: Profile

@@ -19,15 +19,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise.audit.events import COMMON_FIELDS, EVENT_TYPES, RESERVED_FIELDS, SCHEMA, Draft
 from claude_enterprise.audit.redact import redact, redact_value
 from claude_enterprise.audit.spool import AuditWriteError, Spool, spool_for
 from claude_enterprise.audit.status import SpoolStatus
+from claude_enterprise.records import EMPTY
 
 __all__ = [
     "EVENT_TYPES",
@@ -50,15 +50,14 @@ def _hostname() -> str:
     return os.uname().nodename
 
 
-@dataclass(frozen=True)
-class AuditContext:
+class AuditContext(NamedTuple):
     """Who and where: attached to every event of a session so each record stands on its own."""
 
     session_id: str | None = None
     profile: str | None = None
-    user: Mapping[str, str] = field(default_factory=dict)  # sub, email, identity_id
-    tags: Mapping[str, str] = field(default_factory=dict)  # department, cost_center, team, ...
-    host: str = field(default_factory=_hostname)
+    user: Mapping[str, str] = EMPTY  # sub, email, identity_id
+    tags: Mapping[str, str] = EMPTY  # department, cost_center, team, ...
+    host: str | None = None  # None: this machine
 
 
 def default_spool_dir() -> Path:
@@ -83,7 +82,7 @@ def record(event_type: str, ctx: AuditContext | None = None, *, spool_dir: Path 
     ctx = ctx or AuditContext()
     body: dict[str, object] = dict.fromkeys(COMMON_FIELDS)
     body.update(type=event_type, session_id=ctx.session_id, user=dict(ctx.user), tags=dict(ctx.tags),
-                profile=ctx.profile, host=ctx.host)
+                profile=ctx.profile, host=ctx.host or _hostname())
     body.update(fields)
     try:
         clean = redact_value(body)

@@ -14,8 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise import __version__
 
@@ -38,19 +37,17 @@ RESERVED_FIELDS = frozenset({"schema", "event_id", "ts", "seq", "prev_hash", "ha
 COMMON_FIELDS = ("session_id", "tool_use_id", "decision", "rule_id", "reason", "command")
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """Where a spool's chain ends: the next event gets `seq + 1` and `prev_hash = hash`."""
 
     seq: int = 0
     hash: str = GENESIS_HASH
 
 
-@dataclass
-class Draft:
+class Draft(NamedTuple):
     """An event's redacted content, prepared outside the spool lock; sealed under it."""
 
-    body: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any]
 
 
 def rfc3339_ms(epoch_seconds: float) -> str:

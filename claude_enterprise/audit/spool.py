@@ -39,9 +39,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise.audit.events import Draft, Head, seal
 
@@ -107,13 +106,15 @@ def list_segments(directory: Path) -> list[tuple[str, int]]:
     return [(name, size) for _, name, size in found]
 
 
-@dataclass(frozen=True)
-class Cursor:
+class Cursor(NamedTuple):
     """The shipper's acknowledgement: everything before `offset` in `segment` (and earlier segments)
     was accepted by CloudWatch."""
 
     segment: str = ""
     offset: int = 0
+
+
+START = Cursor()  # nothing acknowledged yet
 
 
 def read_cursor(directory: Path) -> Cursor:
@@ -571,7 +572,7 @@ class Spool:
         return _Locked(self)
 
 
-def iter_lines(directory: Path, start: Cursor = Cursor()) -> Iterator[tuple[str, int, int, bytes]]:
+def iter_lines(directory: Path, start: Cursor = START) -> Iterator[tuple[str, int, int, bytes]]:
     """(segment, start offset, end offset, line without newline) of every complete line after `start`."""
     for name, _ in list_segments(directory):
         if start.segment and name < start.segment:

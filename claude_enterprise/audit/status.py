@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise.audit.spool import (
     HIGH_WATER_FRACTION,
@@ -22,8 +21,7 @@ from claude_enterprise.audit.spool import (
 )
 
 
-@dataclass(frozen=True)
-class SpoolStatus:
+class SpoolStatus(NamedTuple):
     """What an administrator needs to know about a spool. `depth` counts events not yet accepted by
     CloudWatch; with no sink configured that is every event in the local trail."""
 
@@ -41,7 +39,7 @@ class SpoolStatus:
     torn_tail: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 def compute_status(spool: Spool) -> SpoolStatus:

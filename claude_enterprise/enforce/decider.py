@@ -12,8 +12,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise.audit import AuditContext, AuditWriteError, record
 from claude_enterprise.enforce.payload import PayloadError, ToolCall, parse_payload
@@ -28,8 +27,7 @@ def _failed(exc: BaseException) -> Verdict:
     return deny("enforce.internal_error", f"policy evaluation failed ({type(exc).__name__}); {RETRY_HINT}")
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     allow: bool
     rule_id: str
     reason: str
@@ -99,7 +97,7 @@ class Decider:
         if call.tool_name == "Bash" and not isinstance(call.tool_input.get("command"), str):
             raise PayloadError("tool_input.command must be a string")
         tool_input = resolve_tool_input(call.tool_name, dict(call.tool_input), call.cwd)
-        ctx = replace(self.policy_ctx, cwd=call.cwd)
+        ctx = self.policy_ctx._replace(cwd=call.cwd)
         decision = decide_tool(call.tool_name, tool_input, self.profile, ctx)
         if decision.allow and call.tool_name == "Bash":
             decision = symlinked_write(tool_input["command"], self.profile, ctx) or decision
@@ -111,7 +109,7 @@ class Decider:
         from claude_enterprise.enforce.wrapped import ShapeError  # the gate's parser: not loaded by the hook
 
         command: str | None = wrapped
-        ctx = replace(self.policy_ctx, cwd=cwd) if cwd and os.path.isabs(cwd) else self.policy_ctx
+        ctx = self.policy_ctx._replace(cwd=cwd) if cwd and os.path.isabs(cwd) else self.policy_ctx
         try:
             verdict, command = self._decide_wrapped(wrapped, ctx)
         except ShapeError as exc:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class PayloadError(ValueError):
     """The hook payload is not a well-formed PreToolUse event."""
 
 
-@dataclass(frozen=True)
-class ToolCall:
+class ToolCall(NamedTuple):
     tool_name: str
     tool_input: Mapping[str, Any]
     cwd: str

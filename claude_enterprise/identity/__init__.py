@@ -29,9 +29,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from claude_enterprise.identity.defaults import DEFAULT_MAX_AGE_S, DEFAULT_TIMEOUT_S
 from claude_enterprise.identity.tags import (
@@ -41,6 +40,7 @@ from claude_enterprise.identity.tags import (
     user_from_claims,
 )
 from claude_enterprise.identity.tokens import find_token
+from claude_enterprise.records import EMPTY
 
 # Verification (jwks, jwt) and the pool's tag map are imported only when a token or a pool calls for them:
 # the hook resolves on every tool call when no wrapper serves it, and most machines have neither.
@@ -54,15 +54,14 @@ __all__ = [
 IdentityStatus = Literal["absent", "valid", "expired", "invalid"]
 
 
-@dataclass(frozen=True)
-class IdentitySettings:
+class IdentitySettings(NamedTuple):
     """The identity part of the (admin-owned) configuration."""
 
     issuer: str | None
     audience: str | None
     jwks_uri: str | None = None
     aws_profile: str = "ClaudeCode"  # names the token cache file and keyring key
-    user_attribute_mapping: Mapping[str, str] = field(default_factory=dict)  # tag key -> claim name
+    user_attribute_mapping: Mapping[str, str] = EMPTY  # tag key -> claim name
     identity_pool_id: str | None = None
     # The pool's name for the IdP (GetPrincipalTagAttributeMap's IdentityProviderName); when unset,
     # derived from the issuer as Cognito does (`provider_name_for_issuer`).
@@ -76,17 +75,16 @@ class IdentitySettings:
     jwks_timeout_s: float = DEFAULT_TIMEOUT_S
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     status: IdentityStatus
     # "env CLAUDE_CODE_MONITORING_TOKEN", "file ~/.claude-code-session/X-monitoring.json" or "keyring"
     source: str | None
     reason: str | None  # one line: why invalid / expired / ignored
-    claims: Mapping[str, Any] = field(default_factory=dict)  # trusted only when status == "valid"
-    tags: Mapping[str, str] = field(default_factory=dict)  # empty unless valid
+    claims: Mapping[str, Any] = EMPTY  # trusted only when status == "valid"
+    tags: Mapping[str, str] = EMPTY  # empty unless valid
     groups: tuple[str, ...] = ()
-    user: Mapping[str, str] = field(default_factory=dict)  # sub, email, name
-    tag_sources: Mapping[str, str] = field(default_factory=dict)  # tag key -> where it came from
+    user: Mapping[str, str] = EMPTY  # sub, email, name
+    tag_sources: Mapping[str, str] = EMPTY  # tag key -> where it came from
     keys_origin: str | None = None  # JWKS used for the signature check
     # True when the key came from the admin-pinned JWKS or an issuer fetch made by this call; False when
     # it was read from the JWKS cache, which the user (or an agent running as the user) can write.

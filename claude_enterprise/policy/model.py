@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """One verdict. `rule_id` is stable (audit queries and tests key on it); `reason` is written for the
     model and says what it may do instead; `programs` lists what the command would execute."""
 
@@ -17,8 +15,7 @@ class Decision:
     programs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PolicyContext:
+class PolicyContext(NamedTuple):
     """Where the session works. `cwd` is the shell's current directory when the caller knows it (the
     hook's `cwd`); None means "somewhere inside a project directory". `protected_paths` adds files and
     directories no tool may write (the caller's audit spool and config locations, when relocated)."""

@@ -6,8 +6,7 @@ Standard library only: the hook and the exec gate use it on every tool call.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 SHELL_MODES = ("none", "allowlist", "denylist")
 FILE_WRITE_LEVELS = ("none", "project", "any")
@@ -16,8 +15,7 @@ EXEC_MODES = ("off", "monitor", "enforce")
 PERMISSION_MODES = ("plan", "default", "acceptEdits")
 
 
-@dataclass(frozen=True)
-class ShellRules:
+class ShellRules(NamedTuple):
     """How shell commands are judged: `none` denies every command, `allowlist` denies all but `allow`,
     `denylist` allows all but `deny`. `deny` always wins over `allow`."""
 
@@ -27,8 +25,7 @@ class ShellRules:
     block_destructive: bool = True
 
 
-@dataclass(frozen=True)
-class ExecRules:
+class ExecRules(NamedTuple):
     """Programs that must never run anywhere in Claude Code's process tree, and whether the guard only
     reports them (`monitor`) or also stops them (`enforce`)."""
 
@@ -36,8 +33,7 @@ class ExecRules:
     deny: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     name: str
     description: str
     rank: int  # plan-only 0 < restricted 1 < standard 2 < elevated 3; wider is higher
@@ -54,7 +50,6 @@ class Profile:
     ancestors: tuple[str, ...] = ()  # the `extends` chain, nearest first
     iam_policy: Mapping[str, Any] | None = None  # guide's PolicyDocument, for deploy-policies
     source: str = ""  # the file it came from, for error messages and provenance
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def is_narrower_or_equal(self, ceiling: Profile) -> bool:
         """May a user ask for `self` when `ceiling` is the most they are granted?

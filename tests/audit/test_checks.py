@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -34,9 +33,9 @@ def test_local_only_trail_passes_and_reports_depth(spool_dir: Path) -> None:
 def test_full_unwritable_and_stale_spools_are_judged(spool_dir: Path) -> None:
     first = record("session_start", spool_dir=spool_dir)
     status = spool_status(spool_dir)
-    full = by_name(spool_checks(dataclasses.replace(status, full=True), sink_configured=True))
+    full = by_name(spool_checks(status._replace(full=True), sink_configured=True))
     assert full["audit.spool"]["status"] == "fail"
-    readonly = by_name(spool_checks(dataclasses.replace(status, writable=False), sink_configured=True))
+    readonly = by_name(spool_checks(status._replace(writable=False), sink_configured=True))
     assert readonly["audit.spool"]["status"] == "fail"
     later = parse_ts_ms(str(first["ts"])) / 1000 + 2 * 86400
     stale = by_name(spool_checks(status, sink_configured=True, now=later))

@@ -13,7 +13,6 @@ CPU is this process's CPU time (all threads; the main thread sleeps) over wall t
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import random
 import resource
@@ -144,7 +143,7 @@ def main() -> None:
     args = parser.parse_args()
 
     catalog = load_catalog(bundled_policies_dir() / "profiles", None)
-    profile = dataclasses.replace(catalog["restricted"], exec=ExecRules(mode="enforce", deny=("curl",)))
+    profile = catalog["restricted"]._replace(exec=ExecRules(mode="enforce", deny=("curl",)))
     with tempfile.TemporaryDirectory() as tmp:
         curl = Path(tmp) / "curl"
         shutil.copy2(shutil.which("sleep") or "/bin/sleep", curl)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ def catalog() -> dict[str, Profile]:
 @pytest.fixture
 def make_profile(catalog: dict[str, Profile]) -> Callable[..., Profile]:
     def make(mode: str, deny: tuple[str, ...] = ("curl",)) -> Profile:
-        return dataclasses.replace(catalog["restricted"], exec=ExecRules(mode=mode, deny=deny))
+        return catalog["restricted"]._replace(exec=ExecRules(mode=mode, deny=deny))
 
     return make
 
