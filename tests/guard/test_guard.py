@@ -53,7 +53,7 @@ def test_enforce_stops_denied_program(mode: str, backend: str, make_profile: Cal
     root = procs.spawner(mode, program_for(mode, fake_bin), pidfile, "30", env=path_env)
     guard = guards(make_profile("enforce"), root.pid, backend=backend)
     guard.start()
-    guard.set_active(True)
+    guard.poke()  # as the decision server does on every decision
     denied = read_pid(pidfile)
     procs.adopt(denied)
     assert wait_until(lambda: gone(denied)), f"{mode}: denied program still running"
