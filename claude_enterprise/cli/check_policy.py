@@ -89,14 +89,16 @@ def managed_settings_findings(data: Any) -> list[str]:
     problems = []
     if data.get("disableAllHooks") is True:
         problems.append("disableAllHooks is true")
-    entries = (data.get("hooks") or {}).get("PreToolUse") or []
-    commands = [
-        " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
-        for entry in entries if isinstance(entry, Mapping) and "Bash" in str(entry.get("matcher", ""))
-        for hook in entry.get("hooks", []) if isinstance(hook, Mapping)
-    ]
-    if not any(c.startswith("/") and c.endswith(HOOK_MARKER) for c in commands):
-        problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}` for Bash")
+    from claude_enterprise.launch.settings import HOOKED_TOOLS
+
+    ours = [matcher for matcher, _ in _our_hooks(data)]
+    if not ours:
+        problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}`")
+    else:
+        covered = {tool for matcher in ours for tool in matcher.split("|")}
+        missing = [tool for tool in HOOKED_TOOLS if tool not in covered]
+        if missing:
+            problems.append(f"the {HOOK_MARKER} hook does not cover {', '.join(missing)}")
     prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
     if not prefix.endswith(GATE_NAME):
         problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
@@ -107,6 +109,33 @@ def managed_settings_findings(data: Any) -> list[str]:
     return problems
 
 
+def _our_hooks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(matcher, executable) of each PreToolUse hook that runs `/ABSOLUTE/PATH/claude-enterprise hook`."""
+    found = []
+    for entry in (data.get("hooks") or {}).get("PreToolUse") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        for hook in entry.get("hooks", []):
+            if not isinstance(hook, Mapping):
+                continue
+            line = " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
+            if line.startswith("/") and line.endswith(HOOK_MARKER):
+                found.append((str(entry.get("matcher", "")), line.split(" ")[0]))
+    return found
+
+
+def missing_programs(data: Any) -> list[str]:
+    """The hook and gate executables the managed settings name but this machine lacks: a missing hook
+    command lets every call through (hooks fail open), a missing gate breaks every Bash call."""
+    if not isinstance(data, Mapping):
+        return []
+    wanted = [program for _, program in _our_hooks(data)]
+    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
+    if prefix:
+        wanted.append(prefix)
+    return [f"{p} is not an executable file" for p in wanted if not (os.path.isfile(p) and os.access(p, os.X_OK))]
+
+
 def check_managed_settings() -> Check:
     path = paths.claude_managed_settings_file()
     if not path.is_file():
@@ -115,7 +144,7 @@ def check_managed_settings() -> Check:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return Check("managed_settings", FAIL, f"{path}: unreadable or not JSON ({exc})")
-    problems = managed_settings_findings(data)
+    problems = managed_settings_findings(data) + missing_programs(data)
     if not paths.is_admin_owned(path):
         problems.append("the file is writable by non-administrators")
     if problems:

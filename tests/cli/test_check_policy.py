@@ -94,10 +94,19 @@ def test_bedrock_region_outside_allowed_list_fails(env, tmp_path):
 
 def test_managed_settings_consistency(env, tmp_path):
     target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
-    target.write_text(json.dumps(managed_settings("/usr/local/bin/claude-enterprise",
-                                                  "/usr/local/bin/claude-enterprise-gate")))
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in ("claude-enterprise", "claude-enterprise-gate"):
+        (bindir / name).write_text("#!/bin/sh\n")
+        (bindir / name).chmod(0o755)
+    target.write_text(json.dumps(managed_settings(str(bindir / "claude-enterprise"),
+                                                  str(bindir / "claude-enterprise-gate"))))
     result = run(env, "--check-policy", "--json")
     assert checks(result)["managed_settings"]["status"] == "pass", result.stdout
+    (bindir / "claude-enterprise").unlink()  # uninstalled: every hook call would fail open
+    result = run(env, "--check-policy", "--json")
+    assert result.returncode == 1 and "claude-enterprise is not an executable file" in \
+        checks(result)["managed_settings"]["detail"]
     target.write_text(json.dumps({"disableAllHooks": True}))
     result = run(env, "--check-policy", "--json")
     assert result.returncode == 1 and checks(result)["managed_settings"]["status"] == "fail"
@@ -114,6 +123,10 @@ def test_managed_settings_template_blocks_foreign_hooks():
 def test_findings_name_every_gap():
     findings = managed_settings_findings({"hooks": {"PreToolUse": [{"matcher": "Write", "hooks": []}]}})
     assert len(findings) == 4 and any("exec gate" in f for f in findings)
+    partial = {"hooks": {"PreToolUse": [{"matcher": "Bash|Write", "hooks": [
+        {"type": "command", "command": "/usr/bin/claude-enterprise", "args": ["hook"]}]}]}}
+    assert any("does not cover Edit, MultiEdit, NotebookEdit, WebFetch, WebSearch" in f
+               for f in managed_settings_findings(partial))
     assert managed_settings_findings([]) == ["is not a JSON object"]
 
 
