@@ -122,12 +122,12 @@ def read_cursor(directory: Path) -> Cursor:
         data = json.loads((directory / CURSOR_FILE).read_text(encoding="utf-8"))
         return Cursor(str(data["segment"]), int(data["offset"]))
     except FileNotFoundError:
-        return Cursor()
+        return START
     except (OSError, ValueError, KeyError, TypeError) as exc:
         # A corrupt cursor must not lose events: start over (at-least-once; duplicates carry event_id).
         print(f"claude-enterprise: audit cursor {directory / CURSOR_FILE} unreadable ({exc}); "
               "re-shipping from the start", file=sys.stderr)
-        return Cursor()
+        return START
 
 
 def write_cursor(directory: Path, cursor: Cursor) -> None:

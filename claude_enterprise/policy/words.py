@@ -35,15 +35,16 @@ _HEX = {"x": 2, "u": 4, "U": 8}
 _PATTERN_CHARS = re.compile(r"(?<!\\)[*?\[{]")
 
 
-def unescape_unquoted(text: str) -> str:
-    """Remove backslash quoting from an unquoted word: `\\x` is `x`, backslash-newline vanishes."""
+def _unescape(text: str, escapable: frozenset[str] | None) -> str:
+    """Drop the backslash before each character it quotes (any, or those in `escapable`); a quoted newline
+    vanishes with its backslash."""
     if "\\" not in text:
         return text
     out: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
+        if ch == "\\" and i + 1 < len(text) and (escapable is None or text[i + 1] in escapable):
             if text[i + 1] != "\n":
                 out.append(text[i + 1])
             i += 2
@@ -51,24 +52,16 @@ def unescape_unquoted(text: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+def unescape_unquoted(text: str) -> str:
+    """Remove backslash quoting from an unquoted word: `\\x` is `x`, backslash-newline vanishes."""
+    return _unescape(text, None)
 
 
 def unescape_double_quoted(text: str) -> str:
     """Inside double quotes a backslash only quotes `$`, backquote, `"`, backslash and newline."""
-    if "\\" not in text:
-        return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _DQ_ESCAPABLE:
-            if text[i + 1] != "\n":
-                out.append(text[i + 1])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _unescape(text, _DQ_ESCAPABLE)
 
 
 def decode_ansi_c(body: str) -> str:

@@ -45,10 +45,9 @@ def enforce_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path.resolve()
+def project(project_dir: Path) -> Path:
+    """The shared `project_dir` (tests/conftest.py), under the name these tests use."""
+    return project_dir
 
 
 @pytest.fixture
