@@ -57,8 +57,12 @@ class Decider:
         config_dir: str,
         home: str | None = None,
         on_activity: Callable[[], None] | None = None,
+        wrapper: str | None = None,
     ) -> None:
         self.profile = profile
+        # "unreachable": a wrapper session's hook or gate found no resident server (the wrapper crashed or
+        # was killed, and its process guard with it); every decision then says so in the audit trail.
+        self.wrapper = wrapper
         self.audit_ctx = audit_ctx
         self.config_dir = config_dir
         self.policy_ctx = PolicyContext(
@@ -154,6 +158,8 @@ class Decider:
                 self.on_activity()
         try:
             extra: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+            if self.wrapper is not None:
+                extra["wrapper"] = self.wrapper
             record(
                 "tool_decision",
                 self.audit_ctx,
@@ -177,6 +183,7 @@ def decide_locally(
     project_dirs: tuple[str, ...],
     error: str | None = None,
     cwd: str | None = None,
+    wrapper: str | None = None,
 ) -> Verdict:
     """No server answered: resolve the profile exactly as the launcher does and decide in this process.
 
@@ -199,6 +206,7 @@ def decide_locally(
         resolution.audit_context(session_id),
         project_dirs=project_dirs,
         config_dir=claude_config_dir(os.environ),
+        wrapper=wrapper,
     )
     if op == "hook":
         return decider.hook(data if isinstance(data, bytes) else None, error)

@@ -57,6 +57,7 @@ def _decide(wrapped: str, session: str | None, profile: str | None) -> tuple[boo
     verdict = decide_locally(
         "gate", wrapped, requested=profile, session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"),
         project_dirs=(os.environ.get("CLAUDE_PROJECT_DIR") or cwd,), cwd=cwd,
+        wrapper="unreachable" if session else None,
     )
     return verdict.allow, verdict.rule_id, verdict.reason
 

@@ -56,6 +56,7 @@ def _decide(argv: list[str]) -> tuple[bool, str, str]:
     verdict = decide_locally(
         "hook", payload if error is None else None, requested=options.get("profile"),
         session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), project_dirs=(project,), error=error,
+        wrapper="unreachable" if session else None,
     )
     return verdict.allow, verdict.rule_id, verdict.reason
 

@@ -156,7 +156,7 @@ def test_server_gone_decides_in_process(serve: Serve, enforce_env: dict[str, str
     result = run_gate([server.gate_path], claude_wrap(f"touch {marker}", snapshot), env, project)
     assert result.returncode == REFUSED and not marker.exists()
     assert run_gate([server.gate_path], claude_wrap("git --version", snapshot), env, project).returncode == 0
-    assert [e["profile"] for e in decisions(enforce_env)] == ["restricted", "restricted"]
+    assert [(e["profile"], e["wrapper"]) for e in decisions(enforce_env)] == [("restricted", "unreachable")] * 2
 
 
 def test_standalone_gate_resolves_the_profile(enforce_env: dict[str, str], project: Path, snapshot: str,

@@ -118,8 +118,8 @@ def test_server_unreachable_decides_in_process(serve: Serve, enforce_env: dict[s
     assert denial(run_hook(argv, payload("Bash", {"command": "curl http://x"}, project), env))
     assert denial(run_hook(argv, payload("Bash", {"command": "git log -1"}, project), env)) is None
     events = decisions(enforce_env)
-    assert [(e["decision"], e["profile"], e["session_id"]) for e in events] == [
-        ("deny", "restricted", "sess-x"), ("allow", "restricted", "sess-x")]
+    assert [(e["decision"], e["profile"], e["session_id"], e["wrapper"]) for e in events] == [
+        ("deny", "restricted", "sess-x", "unreachable"), ("allow", "restricted", "sess-x", "unreachable")]
 
 
 def test_in_process_fallback_keeps_the_sessions_profile_against_the_environment(
