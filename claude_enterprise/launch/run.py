@@ -252,9 +252,19 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
     return Plan(argv=argv, env=env, settings=layer, settings_file=settings_file)
 
 
+def with_parent_death_signal(argv: Sequence[str]) -> list[str]:
+    """On Linux, claude gets SIGTERM if the wrapper dies (even by SIGKILL): a session whose decision
+    server and process guard are gone must not go on. util-linux's `setpriv` sets it and execs claude;
+    where it is missing (or on macOS, which has no such signal) the hook and gate still decide in-process
+    and mark their audit events `wrapper: unreachable`."""
+    setpriv = shutil.which("setpriv", path="/usr/bin:/bin") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "TERM", "--", *argv] if setpriv else list(argv)
+
+
 def spawn(argv: Sequence[str], env: Mapping[str, str]) -> int:
     """Start claude with default dispositions and an empty signal mask, whatever ours are."""
-    return os.posix_spawn(argv[0], list(argv), dict(env), setsigmask=(), setsigdef=FORWARDED)
+    command = with_parent_death_signal(argv)
+    return os.posix_spawn(command[0], command, dict(env), setsigmask=(), setsigdef=FORWARDED)
 
 
 def exit_code(status: int) -> int:

@@ -199,3 +199,22 @@ def test_terminal_ctrl_c_reaches_claude_once(env: dict[str, str], project_dir: P
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux only")
+def test_claude_ends_when_the_wrapper_is_killed(session) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 of the wrapper (its decision server and guard with it) must not leave claude running on."""
+    s = session()
+    info = s.ready()
+    s.proc.kill()  # SIGKILL: no handler, no cleanup in the wrapper
+    s.proc.communicate(timeout=WAIT_S)
+    wait_for(lambda: "SIGTERM" in s.signals(), "claude to get SIGTERM from the wrapper's death")
+
+    def gone() -> bool:
+        try:
+            os.kill(info["pid"], 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_for(gone, "claude to exit")
