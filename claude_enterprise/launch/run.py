@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from claude_enterprise import paths
 
 from . import environment, settings
-from .argv import Vetted
+from .argv import Refusal, Vetted
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
@@ -84,17 +84,30 @@ class Collaborators:
 
 
 class _ClaudeStopper:
-    """The guard's failure under an enforcing profile ends the session: an unwatched tree is not enforced."""
+    """Ends the session when it can no longer be enforced: the guard failed under an enforcing profile (an
+    unwatched tree is not enforced), or the repository's settings now name a command the profile denies."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit_ctx: AuditContext) -> None:
         self.pid: int | None = None
+        self.audit_ctx = audit_ctx
 
     def watch(self, pid: int) -> None:
         self.pid = pid
 
-    def __call__(self, exc: BaseException) -> None:
+    def guard_failed(self, exc: BaseException) -> None:
+        self.end(f"the process guard failed ({exc})")  # the guard has recorded guard_error itself
+
+    def settings_refused(self, refusal: Refusal) -> None:
+        from claude_enterprise.audit import AuditWriteError, record
+
+        with contextlib.suppress(AuditWriteError):  # the session ends either way
+            record("policy_violation", self.audit_ctx, decision="deny", rule_id=refusal.rule_id,
+                   reason=refusal.message)
+        self.end(refusal.message)
+
+    def end(self, why: str) -> None:
         if self.pid is not None:
-            print(f"claude-enterprise: the process guard failed ({exc}); ending the session", file=sys.stderr)
+            print(f"claude-enterprise: {why}; ending the session", file=sys.stderr)
             _forward(self.pid, signal.SIGTERM)
 
 
@@ -105,15 +118,23 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
     from claude_enterprise.enforce.server import DecisionServer
     from claude_enterprise.enforce.shims import build_shim_dir
 
+    from .project_settings import ProjectSettingsWatch
+
     found = Collaborators()
     profile = resolution.profile
-    stopper = _ClaudeStopper()
+    stopper = _ClaudeStopper(audit_ctx)
     guard = Guard(profile, os.getpid(), audit_ctx,
                   cleanup="terminate" if resolution.config.cleanup_children_on_exit else "keep",
-                  on_failure=stopper if profile.exec.mode == "enforce" else None)
+                  on_failure=stopper.guard_failed if profile.exec.mode == "enforce" else None)
+    settings_watch = ProjectSettingsWatch(Path.cwd(), profile, os.path.expanduser("~"), stopper.settings_refused)
+
+    def on_activity() -> None:  # a tool call is being decided: the moment new programs and settings appear
+        guard.poke()
+        settings_watch.check()
+
     found.on_claude_started.append(stopper.watch)
     found.watcher = guard
-    found.enforcement = DecisionServer(resolution, session_id, session_dir, on_activity=guard.poke)
+    found.enforcement = DecisionServer(resolution, session_id, session_dir, on_activity=on_activity)
     found.shim_dir = build_shim_dir(profile, session_dir / "shims", audit_ctx)
     found.shipper = audit_shipper(resolution, audit_ctx)
     return found

@@ -8,6 +8,7 @@ rules; a `[rule.id]` reason: our PreToolUse hook or exec gate).
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,28 @@ def test_embedded_default_keeps_the_local_trail_bounded(fake_model: FakeModel, l
     trail = audit_events(Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
     (retired,) = [e for e in trail if e["type"] == "audit_spool_retired"]
     assert retired["keep_bytes"] == 30_000 and [e["type"] for e in trail][-1] == "session_end"
+
+
+def test_settings_brought_in_mid_session_end_it(fake_model: FakeModel, launcher_env: dict[str, str],
+                                                project_dir: Path) -> None:
+    """An allowed `git checkout` brings a branch whose .claude/settings.json runs a denied command."""
+    git = ["git", "-C", str(project_dir), "-c", "user.email=t@e", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], check=True)
+    subprocess.run([*git, "checkout", "-q", "-b", "other"], check=True)
+    (project_dir / ".claude").mkdir()
+    hook = {"type": "command", "command": "/usr/bin/curl", "args": ["https://example.com"]}
+    (project_dir / ".claude" / "settings.json").write_text(
+        json.dumps({"hooks": {"PostToolUse": [{"matcher": "Bash", "hooks": [hook]}]}}))
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "settings"], check=True)
+    subprocess.run([*git, "checkout", "-q", "main"], check=True)
+    assert not (project_dir / ".claude").exists()
+    fake_model.queue(ToolUse("Bash", {"command": "git checkout -q other", "description": "switch"}, id="toolu_co"),
+                     ToolUse("Bash", {"command": "git status --short", "description": "look"}, id="toolu_st"),
+                     Text("done"))
+    result = launch("restricted", launcher_env, project_dir, ["-p", "go", "--allowedTools", "Bash"])
+    assert result.returncode != 0 and "ending the session" in result.stderr
+    trail = audit_events(Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
+    (violation,) = [e for e in trail if e["type"] == "policy_violation"]
+    assert violation["rule_id"] == "launch.project_settings" and "[shell.deny.curl]" in violation["reason"]

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from claude_enterprise.launch.project_settings import commands_in, read_project_settings, vet_project_settings
+from claude_enterprise.launch.project_settings import (
+    ProjectSettingsWatch,
+    commands_in,
+    read_project_settings,
+    vet_project_settings,
+)
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.profiles import load_catalog
 
@@ -63,4 +68,23 @@ def test_settings_files_found_in_cwd_and_git_root(tmp_path: Path):
     (sub / ".claude").mkdir(parents=True)
     (sub / ".claude" / "settings.local.json").write_text("{broken")
     found = read_project_settings(sub)
-    assert [path for path, _ in found] == [str(tmp_path / ".claude" / "settings.json")]
+    assert [path for path, _ in found] == [str(sub / ".claude" / "settings.local.json"),
+                                           str(tmp_path / ".claude" / "settings.json")]
+    refusal = vet_project_settings(found, CATALOG["standard"], sub, "/home/u")
+    assert refusal is not None and "settings.local.json cannot be read as JSON" in refusal.message
+
+
+def test_watch_refuses_settings_that_appear_mid_session(tmp_path: Path):
+    refused: list[str] = []
+    watch = ProjectSettingsWatch(tmp_path, CATALOG["restricted"], "/home/u", lambda r: refused.append(r.message))
+    watch.check()
+    assert refused == []  # nothing changed
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text(json.dumps({"statusLine": {"command": "git status"}}))
+    watch.check()
+    assert refused == []  # changed, but allowed
+    (tmp_path / ".claude" / "settings.json").write_text(json.dumps(HOSTILE))
+    watch.check()
+    assert len(refused) == 1 and "hooks.PreToolUse[0].hooks[0]" in refused[0]
+    watch.check()
+    assert len(refused) == 1  # reported once per change
