@@ -353,11 +353,7 @@ class Spool:
         """Seal `draft` onto the chain and write it durably; returns the written event."""
         try:
             with _Locked(self):
-                segments = list_segments(self.directory)
-                repaired = self._repair_tail(segments)
-                if repaired:
-                    segments = list_segments(self.directory)
-                    self._write(self._seal(_internal("audit_spool_repaired", repaired), segments), segments)
+                segments, _ = self._repair_locked()
                 segments = self._check_space(segments)
                 event, line = self._seal(draft, segments)
                 self._write((event, line), segments)
@@ -561,12 +557,16 @@ class Spool:
     def repair(self) -> dict[str, Any] | None:
         """Repair a torn tail now (the shipper calls this so a crashed writer's tail does not linger)."""
         with _Locked(self):
+            return self._repair_locked()[1]
+
+    def _repair_locked(self) -> tuple[list[tuple[str, int]], dict[str, Any] | None]:
+        """Under the lock: quarantine a torn tail and record that it did; the segments as they now are."""
+        segments = list_segments(self.directory)
+        repaired = self._repair_tail(segments)
+        if repaired:
             segments = list_segments(self.directory)
-            repaired = self._repair_tail(segments)
-            if repaired:
-                segments = list_segments(self.directory)
-                self._write(self._seal(_internal("audit_spool_repaired", repaired), segments), segments)
-            return repaired
+            self._write(self._seal(_internal("audit_spool_repaired", repaired), segments), segments)
+        return segments, repaired
 
     def locked(self) -> _Locked:
         return _Locked(self)
