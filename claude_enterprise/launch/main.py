@@ -16,7 +16,6 @@ from claude_enterprise import exitcodes
 from . import argv as argv_policy
 from . import environment, settings
 from .claude_bin import ClaudeNotFound, find_claude
-from .project_settings import check_project
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
@@ -116,6 +115,8 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
     if isinstance(user_layer, str):
         return _refused("launch.user_settings_weaken", user_layer, ctx, profile.name, ours.claude_args)
     if vetted.session:
+        from .project_settings import check_project
+
         refusal = check_project(Path.cwd(), profile, env.get("HOME") or str(Path.home()))
         if refusal is not None:
             return _refused(refusal.rule_id, refusal.message, ctx, profile.name, ours.claude_args)
