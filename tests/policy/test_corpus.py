@@ -1,4 +1,4 @@
-"""The shell-command corpus (corpus.yaml): every case's decision under every bundled profile."""
+"""The shell-command corpus (corpus.yaml and corpus.d/*.yaml): every case's decision under every bundled profile."""
 
 from __future__ import annotations
 
@@ -14,12 +14,23 @@ from claude_enterprise.profiles import Profile
 from .conftest import PROFILE_ORDER
 
 CORPUS = Path(__file__).with_name("corpus.yaml")
+# One file per family of cases, so each stays readable; category names must be unique across files.
+CORPUS_FILES = [CORPUS, *sorted(Path(__file__).with_name("corpus.d").glob("*.yaml"))]
+
+
+def corpus_categories() -> dict[str, list[Any]]:
+    """Every category of every corpus file; a category defined twice is an error."""
+    merged: dict[str, list[Any]] = {}
+    for path in CORPUS_FILES:
+        for category, entries in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+            assert category not in merged, f"{path.name}: category {category} defined twice"
+            merged[category] = entries
+    return merged
 
 
 def _cases() -> list[Any]:
-    data = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
     cases = []
-    for category, entries in data.items():
+    for category, entries in corpus_categories().items():
         for index, entry in enumerate(entries):
             if isinstance(entry, dict):
                 expect, command, rules = entry["expect"], entry["cmd"], entry.get("rule", {})

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claude_enterprise.policy import PolicyContext, analyze, decide_shell
 from claude_enterprise.profiles import Profile
 
+from .test_corpus import corpus_categories
+
 CTX = PolicyContext(project_dirs=("/proj",), home="/home/dev")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-_corpus = yaml.safe_load(Path(__file__).with_name("corpus.yaml").read_text(encoding="utf-8"))
-SEEDS = [e["cmd"] if isinstance(e, dict) else e[1] for entries in _corpus.values() for e in entries]
+SEEDS = [e["cmd"] if isinstance(e, dict) else e[1] for entries in corpus_categories().values() for e in entries]
 
 SHELL_ALPHABET = st.sampled_from([*list("abcrlu \t\n;&|()<>{}[]$`'\"\\=*?~#!-0123456789/.,:%^@+"), "$(", "<<", "${"])
 shell_text = st.lists(SHELL_ALPHABET, max_size=60).map("".join)
