@@ -58,8 +58,11 @@ class Decider:
         home: str | None = None,
         on_activity: Callable[[], None] | None = None,
         wrapper: str | None = None,
+        recorder: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.profile = profile
+        # Where a decision's record goes when not to the spool (the sandboxed gate's outbox).
+        self.recorder = recorder
         # "unreachable": a wrapper session's hook or gate found no resident server (the wrapper crashed or
         # was killed, and its process guard with it); every decision then says so in the audit trail.
         self.wrapper = wrapper
@@ -160,18 +163,64 @@ class Decider:
             extra: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
             if self.wrapper is not None:
                 extra["wrapper"] = self.wrapper
-            record(
-                "tool_decision",
-                self.audit_ctx,
-                decision="allow" if verdict.allow else "deny",
-                rule_id=verdict.rule_id,
-                reason=verdict.reason,
-                **extra,
-            )
+            extra.update(decision="allow" if verdict.allow else "deny", rule_id=verdict.rule_id, reason=verdict.reason)
+            if self.recorder is not None:
+                self.recorder(extra)
+            else:
+                record("tool_decision", self.audit_ctx, **extra)
         except (AuditWriteError, OSError, ValueError) as exc:
             if verdict.allow:
                 return deny("audit.unavailable", f"the audit trail cannot record this ({exc}); {RETRY_HINT}")
         return verdict
+
+
+SESSION_FILE = "session.json"
+
+
+def session_document(profile: Profile, audit_ctx: AuditContext, project_dirs: tuple[str, ...],
+                     config_dir: str) -> dict[str, Any]:
+    """What a wrapper session's gate needs to decide without the wrapper (written by the DecisionServer)."""
+    return {
+        "profile": profile.to_dict(),
+        "audit": {"session_id": audit_ctx.session_id, "profile": audit_ctx.profile, "user": dict(audit_ctx.user),
+                  "tags": dict(audit_ctx.tags), "host": audit_ctx.host},
+        "project_dirs": list(project_dirs),
+        "config_dir": config_dir,
+    }
+
+
+def decide_in_session(session_file: str, outbox: str | None, wrapped: str, cwd: str) -> Verdict | None:
+    """The gate's verdict from its wrapper session's own profile, when the decision socket cannot be reached:
+    inside the OS sandbox (no Unix sockets there), or after the wrapper died. The record goes to the
+    session's outbox, for the wrapper (or, if it died, the next session) to move into the spool: inside the
+    sandbox the state directory is an empty in-memory mount, where a spool write would vanish. Without an
+    outbox (the wrapper removed it at its end) it goes to the spool, marked `wrapper: unreachable`.
+    None: no usable session file."""
+    import json
+
+    try:
+        with open(session_file, encoding="utf-8") as handle:
+            data = json.load(handle)
+        profile = Profile.from_dict(data["profile"])
+        audit = data["audit"]
+        ctx = AuditContext(session_id=audit["session_id"], profile=audit["profile"], user=audit["user"],
+                           tags=audit["tags"], host=audit["host"])
+        project_dirs = tuple(data["project_dirs"])
+        config_dir = data["config_dir"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    recorder: Callable[[dict[str, Any]], None] | None = None
+    wrapper: str | None = "unreachable"
+    if outbox and os.path.isdir(outbox):
+        from claude_enterprise.enforce.outbox import post
+
+        def recorder(fields: dict[str, Any]) -> None:
+            post(outbox, {**fields, "enforcement": "gate"})
+
+        wrapper = None
+    decider = Decider(profile, ctx, project_dirs=project_dirs, config_dir=config_dir, wrapper=wrapper,
+                      recorder=recorder)
+    return decider.gate(wrapped, cwd)
 
 
 def decide_locally(

@@ -7,8 +7,10 @@ DecisionServer (or, with none answering, decides in-process after resolving the 
 prints one line on stderr and exits 126 without running anything. It sees what hooks miss: subagents,
 background commands, hooks switched off or failed.
 
-The wrapper starts it through a generated script that passes `session` (its socket) and `profile` (so a repository's
-settings cannot redirect it); started directly it resolves the profile like the launcher does.
+The wrapper starts it through a generated script that passes `session` (its socket), `profile` (so a repository's
+settings cannot redirect it), and `session_file` and `outbox`: inside Claude Code's OS sandbox the socket is out of
+reach, so the gate decides with the session's own resolved profile and posts its record to the outbox (see
+`enforce.outbox`). Started directly it resolves the profile like the launcher does.
 Imports only `os`, `sys` and the protocol module at start-up: it runs before every command.
 """
 
@@ -46,12 +48,19 @@ def _clean_env() -> dict[str, str]:
     }
 
 
-def _decide(wrapped: str, session: str | None, profile: str | None) -> tuple[bool, str, str]:
+def _decide(wrapped: str, session: str | None, profile: str | None, session_file: str | None,
+            outbox: str | None) -> tuple[bool, str, str]:
     cwd = os.getcwd()  # Claude Code starts the command in the shell's tracked directory
     if session:
         answer = protocol.ask(session, b"gate", os.fsencode(wrapped), os.fsencode(cwd))
         if answer is not None:
             return answer
+    if session_file:  # inside the OS sandbox, or the wrapper is gone: the session's own profile decides
+        from claude_enterprise.enforce.decider import decide_in_session
+
+        in_session = decide_in_session(session_file, outbox, wrapped, cwd)
+        if in_session is not None:
+            return in_session.allow, in_session.rule_id, in_session.reason
     from claude_enterprise.enforce.decider import decide_locally
 
     verdict = decide_locally(
@@ -62,12 +71,13 @@ def _decide(wrapped: str, session: str | None, profile: str | None) -> tuple[boo
     return verdict.allow, verdict.rule_id, verdict.reason
 
 
-def main(argv: list[str] | None = None, *, session: str | None = None, profile: str | None = None) -> int:
+def main(argv: list[str] | None = None, *, session: str | None = None, profile: str | None = None,
+         session_file: str | None = None, outbox: str | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) != 1:
             raise ValueError(f"expected exactly one argument (the wrapped command), got {len(args)}")
-        allow, rule_id, reason = _decide(args[0], session, profile)
+        allow, rule_id, reason = _decide(args[0], session, profile, session_file, outbox)
         if allow:
             shell = _shell(args[0])
             os.execve(shell, [shell, "-c", args[0]], _clean_env())

@@ -47,6 +47,7 @@ from claude_enterprise.enforce.proctree import (
     kill,
     set_subreaper,
 )
+from claude_enterprise.enforce.sandbox_helpers import HELPER_PROGRAMS, is_sandbox_helper
 from claude_enterprise.profiles.model import Profile
 
 CASE_INSENSITIVE_NAMES = sys.platform == "darwin"
@@ -115,7 +116,7 @@ class Guard:
         self.root_pid = root_pid
         self.mode = profile.exec.mode
         casefold = CASE_INSENSITIVE_NAMES
-        self.deny = frozenset(n.casefold() if casefold else n for n in profile.exec.deny)
+        self.deny = frozenset(n.casefold() if casefold else n for n in profile.exec_deny())
         self._ctx = audit_ctx or AuditContext(profile=profile.name)
         self._spool_dir = spool_dir
         self._backend_kind = backend
@@ -308,7 +309,11 @@ class Guard:
             assert self.tree is not None
             if self.tree.members.get(member.pid) is member:
                 program = denied_program(member.exe, member.argv, member.name, self.deny)
-                if program is None:
+                if program is None or is_sandbox_helper(member.argv):
+                    continue
+                if program in HELPER_PROGRAMS and not member.argv:
+                    # Read mid-exec: it may be one of the OS sandbox's own bridges; judge it with its arguments.
+                    member.fingerprint, member.next_stat = None, 0.0
                     continue
                 if self.mode != "enforce" and not member.argv:
                     # Read mid-exec (new image, arguments not set up yet): report on the next scan, with them.

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import claude_enterprise
 from claude_enterprise.enforce import protocol
-from claude_enterprise.enforce.decider import Decider, Verdict, claude_config_dir
+from claude_enterprise.enforce.decider import SESSION_FILE, Decider, Verdict, claude_config_dir, session_document
 
 if TYPE_CHECKING:
     from claude_enterprise.resolve import Resolution
@@ -79,8 +79,10 @@ class DecisionServer:
         on_activity: Callable[[], None] | None = None,
         *,
         project_dirs: tuple[str, ...] | None = None,
+        outbox: str | None = None,
     ) -> None:
         self.session_id = session_id
+        self.outbox = outbox
         self.session_dir = os.path.abspath(session_dir)
         self.profile_name = resolution.profile.name
         # Fixed at start: the model can `cd` anywhere, the project it may write to does not move with it.
@@ -94,6 +96,7 @@ class DecisionServer:
         self.socket_path = protocol.socket_path(self.session_dir)
         self._short_dir: str | None = None
         self.gate_path = os.path.join(self.session_dir, protocol.GATE_SCRIPT_NAME)
+        self.session_file = os.path.join(self.session_dir, SESSION_FILE)
         self._listener: socket.socket | None = None
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
@@ -105,6 +108,7 @@ class DecisionServer:
             # sun_path holds 104 bytes on macOS, 108 on Linux: a deep home directory needs a short private dir.
             self._short_dir = tempfile.mkdtemp(prefix="claude-enterprise-", dir="/tmp")
             self.socket_path = protocol.socket_path(self._short_dir)
+        self._write_session_file()
         self._write_gate_script()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
@@ -179,11 +183,23 @@ class DecisionServer:
             raise PermissionError(f"session dir {self.session_dir} is not a directory owned by this user")
         os.chmod(self.session_dir, 0o700)
 
+    def _write_session_file(self) -> None:
+        """The session's resolved profile and audit context, for the gate where the socket is out of reach."""
+        import json
+
+        decider = self.decider
+        doc = session_document(decider.profile, decider.audit_ctx, decider.policy_ctx.project_dirs,
+                               decider.config_dir)
+        fd = os.open(self.session_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(doc, handle)
+
     def _write_gate_script(self) -> None:
         python = python_command()
         call = (
             "from claude_enterprise.enforce.gate import main\n"
-            f"sys.exit(main(session={self.socket_path!r}, profile={self.profile_name!r}))"
+            f"sys.exit(main(session={self.socket_path!r}, profile={self.profile_name!r}, "
+            f"session_file={self.session_file!r}, outbox={self.outbox!r}))"
         )
         head = " ".join(python)
         if any(c.isspace() for c in python[0]) or len(head) > 120:

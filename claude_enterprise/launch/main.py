@@ -136,5 +136,13 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
         os.execve(claude, [str(claude), *vetted.args], child_env)
 
     from .run import run_session
+    from .sandbox import availability, needs_sandbox
+
+    if needs_sandbox(profile):
+        found = availability(env.get("PATH"))
+        if not found.ok:
+            message = (f"security profile {profile.name!r} runs every command in Claude Code's OS sandbox, "
+                       f"which cannot start here: {found.detail}")
+            return _refused("launch.sandbox_unavailable", message, ctx, profile.name, ours.claude_args)
 
     return run_session(resolution, vetted, claude, base_env=env, user_layer=user_layer)

@@ -33,6 +33,7 @@ from .argv import Refusal, Vetted
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
+    from claude_enterprise.profiles import Profile
     from claude_enterprise.resolve import Resolution
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH, signal.SIGQUIT)
@@ -70,6 +71,11 @@ class Shipper(Protocol):
     def stop(self, deadline: float = 3.0) -> object: ...
 
 
+class Ingester(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Collaborators:
     """The session's enforcement and audit parts, built in one place (`default_collaborators`); tests
@@ -80,6 +86,8 @@ class Collaborators:
     shim_dir: Path | None = None  # prepended to claude's PATH
     extra_env: dict[str, str] = field(default_factory=dict)
     shipper: Shipper | None = None  # ships the audit spool to CloudWatch while claude runs
+    outbox: Path | None = None  # the sandboxed exec gate's audit hand-over (enforce.outbox)
+    ingester: Ingester | None = None  # moves the outbox's records into the spool while claude runs
     on_claude_started: list[Callable[[int], None]] = field(default_factory=list)  # given claude's pid
 
 
@@ -114,6 +122,7 @@ class _ClaudeStopper:
 def default_collaborators(resolution: Resolution, session_id: str, session_dir: Path,
                           audit_ctx: AuditContext) -> Collaborators:
     """The decision server, the process guard, the PATH shims and (with CloudWatch configured) the shipper."""
+    from claude_enterprise.enforce import outbox
     from claude_enterprise.enforce.guard import Guard
     from claude_enterprise.enforce.server import DecisionServer
     from claude_enterprise.enforce.shims import build_shim_dir
@@ -134,10 +143,20 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
 
     found.on_claude_started.append(stopper.watch)
     found.watcher = guard
-    found.enforcement = DecisionServer(resolution, session_id, session_dir, on_activity=on_activity)
-    found.shim_dir = build_shim_dir(profile, session_dir / "shims", audit_ctx)
+    outbox_root = outbox_root_dir()
+    outbox.sweep_orphans(outbox_root, audit_ctx)
+    found.outbox = outbox.create(outbox_root, session_dir.name)
+    found.ingester = outbox.Ingester(found.outbox, audit_ctx)
+    found.shim_dir = build_shim_dir(profile, session_dir / "shims", audit_ctx, outbox=found.outbox)
+    found.enforcement = DecisionServer(resolution, session_id, session_dir, on_activity=on_activity,
+                                       outbox=str(found.outbox))
     found.shipper = audit_shipper(resolution, audit_ctx)
     return found
+
+
+def outbox_root_dir() -> Path:
+    """Outside the state directory, which the sandbox may neither read nor write; private to the user."""
+    return Path(tempfile.gettempdir()) / f"claude-enterprise-{os.getuid()}-outbox"
 
 
 def audit_shipper(resolution: Resolution, audit_ctx: AuditContext) -> Shipper | None:
@@ -262,6 +281,7 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
         hook_argv=hook_argv(session_dir, profile.name),
         env=reasserted,
         fragment=fragment,
+        sandbox=sandbox_layer(profile, base_env, session_dir, collaborators.outbox),
     )
     if user_layer:
         layer = settings.merge(user_layer, layer)
@@ -271,6 +291,20 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
     write_private(settings_file, json.dumps(layer, indent=2, sort_keys=True))
     argv = claude_argv(claude, vetted, settings_file, settings.build_managed_layer(profile), session_id)
     return Plan(argv=argv, env=env, settings=layer, settings_file=settings_file)
+
+
+def sandbox_layer(profile: Profile, base_env: Mapping[str, str], session_dir: Path,
+                  outbox: Path | None) -> dict[str, Any] | None:
+    """The profile's OS sandbox for this session (launch.sandbox), with the product's own paths."""
+    from .sandbox import ProductPaths, sandbox_settings
+
+    product = ProductPaths(
+        state_dir=str(paths.state_dir()), session_dir=str(session_dir),
+        outbox_dir=str(outbox) if outbox is not None else str(session_dir / "outbox"),
+        config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir())),
+    )
+    home = base_env.get("HOME") or os.path.expanduser("~")
+    return sandbox_settings(profile, home=home, project=os.getcwd(), product=product)
 
 
 def with_parent_death_signal(argv: Sequence[str]) -> list[str]:
@@ -415,6 +449,8 @@ def run_session(
         parts = collaborators(resolution, session_id, session_dir, ctx)
         if parts.enforcement is not None:
             parts.enforcement.start()
+        if parts.ingester is not None:
+            parts.ingester.start()
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
         retain_local_trail(resolution)
         _record("session_start", ctx, profile_source=resolution.source, claude=str(claude),
@@ -443,6 +479,9 @@ def run_session(
             leftovers = watcher.stop()
         if parts.enforcement is not None:
             parts.enforcement.stop()
+        if parts.ingester is not None:
+            with contextlib.suppress(Exception):  # what it could not move stays for the next session's sweep
+                parts.ingester.stop()
         if old_mask is not None:
             _drain()
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)

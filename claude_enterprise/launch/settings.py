@@ -24,6 +24,7 @@ from typing import Any
 from claude_enterprise.profiles import Profile
 
 from .argv import Refusal, allowed_modes, is_open, model_allowed
+from .sandbox import managed_sandbox
 
 SHELL_TOOLS = ("Bash",)
 WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
@@ -87,6 +88,7 @@ def build_settings(
     hook_argv: Sequence[str],
     env: Mapping[str, str],
     fragment: Mapping[str, Any] | None = None,
+    sandbox: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `--settings` layer.
 
@@ -116,6 +118,8 @@ def build_settings(
     if models is not None:
         layer["availableModels"] = models
         layer["enforceAvailableModels"] = True
+    if sandbox is not None:
+        layer["sandbox"] = dict(sandbox)
     if fragment:
         if "hooks" in fragment:
             layer["hooks"] = {}  # the enforcement's hooks replace the plain command hook
@@ -129,6 +133,9 @@ def build_managed_layer(profile: Profile) -> dict[str, Any]:
     deny = native_deny_rules(profile)
     if deny:
         layer["permissions"]["deny"] = deny
+    sandbox = managed_sandbox(profile)
+    if sandbox is not None:
+        layer["sandbox"] = sandbox
     models = available_models(profile)
     if models is not None:
         layer["availableModels"] = models

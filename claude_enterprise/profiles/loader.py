@@ -14,12 +14,19 @@ from typing import Any
 from . import compiled
 from .errors import ProfileError, UnknownProfileError
 from .guide_json import from_guide_shape, is_guide_shape
-from .model import ExecRules, Profile, ShellRules
+from .model import ExecRules, FileRules, McpRules, Profile, SandboxRules, ShellRules
 from .schema import validate_document
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
-_MAPPING_SECTIONS = ("env", "files", "network", "shell", "exec")
-_ADDITIVE = {"shell": ("allow", "deny"), "exec": ("deny",), "network": ("allowed_domains",)}
+_MAPPING_SECTIONS = ("env", "files", "network", "shell", "exec", "sandbox", "mcp")
+_ADDITIVE = {
+    "shell": ("allow", "deny"), "exec": ("deny",), "network": ("allowed_domains",),
+    "files": ("read_allow", "deny_read", "deny_write"), "mcp": ("allowed_servers", "denied_servers"),
+}
+# Beside `profiles/`: the path lists every base profile starts from (credential stores, places that run code
+# later), kept as data so an administrator's profile can replace or extend them (`deny_read_add`).
+PATH_DEFAULTS_FILE = "protected-paths.json"
+_PATH_DEFAULT_KEYS = {"deny_read": "credential_stores", "deny_write": "runs_code_later"}
 
 
 def profile_files(directory: Path) -> list[Path]:
@@ -98,6 +105,9 @@ def _build(doc: Mapping[str, Any], source: str, ancestors: tuple[str, ...]) -> P
     shell = doc.get("shell", {})
     exec_rules = doc.get("exec", {})
     network = doc.get("network", {})
+    files = doc.get("files", {})
+    sandbox = doc.get("sandbox", {})
+    mcp = doc.get("mcp", {})
     return Profile(
         name=doc["name"],
         description=doc.get("description", ""),
@@ -120,10 +130,44 @@ def _build(doc: Mapping[str, Any], source: str, ancestors: tuple[str, ...]) -> P
         ancestors=ancestors,
         iam_policy=doc.get("iam_policy"),
         source=source,
+        files=FileRules(
+            read=files.get("read", "any"),
+            read_allow=tuple(files.get("read_allow", ())),
+            deny_read=tuple(files.get("deny_read", ())),
+            deny_write=tuple(files.get("deny_write", ())),
+        ),
+        sandbox=SandboxRules(enabled=sandbox.get("enabled", False), required=sandbox.get("required", True)),
+        mcp=McpRules(allowed_servers=tuple(mcp.get("allowed_servers", ())),
+                     denied_servers=tuple(mcp.get("denied_servers", ()))),
     )
 
 
-def build_catalog(layers: Iterable[Iterable[tuple[str, dict[str, Any]]]]) -> dict[str, Profile]:
+def read_path_defaults(policies_dir: Path) -> dict[str, list[str]]:
+    """The default path lists (`protected-paths.json` in the bundled `policies/`); empty when absent."""
+    try:
+        data = json.loads((policies_dir / PATH_DEFAULTS_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ProfileError(str(policies_dir / PATH_DEFAULTS_FILE), "", f"cannot read: {exc}") from exc
+    for key in _PATH_DEFAULT_KEYS.values():
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ProfileError(str(policies_dir / PATH_DEFAULTS_FILE), key, "must be a list of paths")
+    return data
+
+
+def _with_path_defaults(doc: dict[str, Any], defaults: Mapping[str, list[str]]) -> dict[str, Any]:
+    """A base profile (no `extends`) that does not list its own path denials starts from the defaults."""
+    files = dict(doc.get("files", {}))
+    for key, default_key in _PATH_DEFAULT_KEYS.items():
+        if key not in files and defaults.get(default_key):
+            files[key] = list(defaults[default_key])
+    return {**doc, "files": files}
+
+
+def build_catalog(layers: Iterable[Iterable[tuple[str, dict[str, Any]]]],
+                  path_defaults: Mapping[str, list[str]] | None = None) -> dict[str, Profile]:
     """Resolve `extends` over documents given lowest layer first (bundled, then managed).
 
     A later layer may redefine a profile by name (an administrator changing `restricted`'s lists); the same
@@ -148,7 +192,8 @@ def build_catalog(layers: Iterable[Iterable[tuple[str, dict[str, Any]]]]) -> dic
         source, doc = docs[name]
         base_name = doc.get("extends")
         if base_name is None:
-            result: tuple[dict[str, Any], tuple[str, ...]] = (json.loads(json.dumps(doc)), ())
+            base = _with_path_defaults(doc, path_defaults or {})
+            result: tuple[dict[str, Any], tuple[str, ...]] = (json.loads(json.dumps(base)), ())
         else:
             if base_name in chain or base_name == name:
                 cycle = " -> ".join((*chain, name, base_name))
@@ -174,7 +219,7 @@ def load_catalog(bundled_dir: Path, managed_profiles_dir: Path | None) -> dict[s
     layers = [read_directory(bundled_dir)]
     if managed_profiles_dir is not None:
         layers.append(read_directory(managed_profiles_dir))
-    return build_catalog(layers)
+    return build_catalog(layers, read_path_defaults(bundled_dir.parent))
 
 
 def get_profile(catalog: Mapping[str, Profile], name: str, where: str) -> Profile:

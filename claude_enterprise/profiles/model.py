@@ -13,6 +13,7 @@ FILE_WRITE_LEVELS = ("none", "project", "any")
 NETWORK_LEVELS = ("deny", "restricted", "allow")
 EXEC_MODES = ("off", "monitor", "enforce")
 PERMISSION_MODES = ("plan", "default", "acceptEdits")
+FILE_READ_LEVELS = ("project", "any")
 
 
 class ShellRules(NamedTuple):
@@ -33,6 +34,34 @@ class ExecRules(NamedTuple):
     deny: tuple[str, ...] = ()
 
 
+class FileRules(NamedTuple):
+    """Reads and the paths no tool may touch. `read` is `project` (the project plus `read_allow`) or `any`;
+    `deny_read` (credential stores) and `deny_write` (places that run code later: shell start-up files,
+    Claude Code's settings, git hooks) hold under every profile, for the file tools and in the OS sandbox.
+    Entries are absolute, `~/...`, or relative to the project (`.git/hooks`)."""
+
+    read: str = "any"
+    read_allow: tuple[str, ...] = ()
+    deny_read: tuple[str, ...] = ()
+    deny_write: tuple[str, ...] = ()
+
+
+class SandboxRules(NamedTuple):
+    """Claude Code's OS sandbox for Bash (bubblewrap + socat on Linux, Seatbelt on macOS): `enabled` runs
+    every command in it; `required` refuses a session that cannot get it (no silent fallback)."""
+
+    enabled: bool = False
+    required: bool = True
+
+
+class McpRules(NamedTuple):
+    """MCP tools (`mcp__SERVER__TOOL`): allow-list profiles admit only `allowed_servers`; deny-list profiles
+    admit every server but `denied_servers`."""
+
+    allowed_servers: tuple[str, ...] = ()
+    denied_servers: tuple[str, ...] = ()
+
+
 class Profile(NamedTuple):
     name: str
     description: str
@@ -50,6 +79,14 @@ class Profile(NamedTuple):
     ancestors: tuple[str, ...] = ()  # the `extends` chain, nearest first
     iam_policy: Mapping[str, Any] | None = None  # guide's PolicyDocument, for deploy-policies
     source: str = ""  # the file it came from, for error messages and provenance
+    files: FileRules = FileRules()
+    sandbox: SandboxRules = SandboxRules()
+    mcp: McpRules = McpRules()
+
+    def exec_deny(self) -> tuple[str, ...]:
+        """One deny list for every layer: what the shell rules deny, plus the exec-only extras, so the process
+        guard and the PATH shims refuse in project code what the analyzer refuses in Claude's commands."""
+        return tuple(dict.fromkeys((*self.shell.deny, *self.exec.deny)))
 
     def is_narrower_or_equal(self, ceiling: Profile) -> bool:
         """May a user ask for `self` when `ceiling` is the most they are granted?
@@ -72,7 +109,13 @@ class Profile(NamedTuple):
             "max_output_tokens": self.max_output_tokens,
             "models": list(self.models),
             "permission_mode": self.permission_mode,
-            "files": {"write": self.file_write},
+            "files": {
+                "write": self.file_write,
+                "read": self.files.read,
+                "read_allow": list(self.files.read_allow),
+                "deny_read": list(self.files.deny_read),
+                "deny_write": list(self.files.deny_write),
+            },
             "network": {"access": self.network_access, "allowed_domains": list(self.allowed_domains)},
             "shell": {
                 "mode": self.shell.mode,
@@ -80,7 +123,9 @@ class Profile(NamedTuple):
                 "deny": list(self.shell.deny),
                 "block_destructive": self.shell.block_destructive,
             },
-            "exec": {"mode": self.exec.mode, "deny": list(self.exec.deny)},
+            "exec": {"mode": self.exec.mode, "deny": list(self.exec.deny), "effective_deny": list(self.exec_deny())},
+            "sandbox": {"enabled": self.sandbox.enabled, "required": self.sandbox.required},
+            "mcp": {"allowed_servers": list(self.mcp.allowed_servers), "denied_servers": list(self.mcp.denied_servers)},
             "extends": self.extends,
             "ancestors": list(self.ancestors),
             "iam_policy": self.iam_policy,
@@ -92,6 +137,9 @@ class Profile(NamedTuple):
         """Inverse of `to_dict`, for already-validated data (the compiled cache)."""
         shell = data["shell"]
         exec_rules = data["exec"]
+        files = data["files"]
+        sandbox = data.get("sandbox", {})
+        mcp = data.get("mcp", {})
         return cls(
             name=data["name"],
             description=data["description"],
@@ -100,7 +148,7 @@ class Profile(NamedTuple):
             max_output_tokens=data["max_output_tokens"],
             models=tuple(data["models"]),
             permission_mode=data["permission_mode"],
-            file_write=data["files"]["write"],
+            file_write=files["write"],
             network_access=data["network"]["access"],
             allowed_domains=tuple(data["network"]["allowed_domains"]),
             shell=ShellRules(
@@ -114,4 +162,13 @@ class Profile(NamedTuple):
             ancestors=tuple(data.get("ancestors", ())),
             iam_policy=data.get("iam_policy"),
             source=data.get("source", ""),
+            files=FileRules(
+                read=files.get("read", "any"),
+                read_allow=tuple(files.get("read_allow", ())),
+                deny_read=tuple(files.get("deny_read", ())),
+                deny_write=tuple(files.get("deny_write", ())),
+            ),
+            sandbox=SandboxRules(enabled=sandbox.get("enabled", False), required=sandbox.get("required", True)),
+            mcp=McpRules(allowed_servers=tuple(mcp.get("allowed_servers", ())),
+                         denied_servers=tuple(mcp.get("denied_servers", ()))),
         )

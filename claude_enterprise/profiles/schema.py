@@ -11,27 +11,36 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ProfileError
-from .model import EXEC_MODES, FILE_WRITE_LEVELS, NETWORK_LEVELS, PERMISSION_MODES, SHELL_MODES
+from .model import EXEC_MODES, FILE_READ_LEVELS, FILE_WRITE_LEVELS, NETWORK_LEVELS, PERMISSION_MODES, SHELL_MODES
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _TOP_KEYS = {
     "name", "description", "rank", "extends", "env", "max_output_tokens", "models", "permission_mode",
-    "files", "network", "shell", "exec", "iam_policy",
+    "files", "network", "shell", "exec", "iam_policy", "sandbox", "mcp",
 }
 _SECTIONS: dict[str, dict[str, str]] = {
     # key -> expected kind
-    "files": {"write": "file_write"},
+    "files": {
+        "write": "file_write", "read": "file_read", "read_allow": "strings", "read_allow_add": "strings",
+        "deny_read": "strings", "deny_read_add": "strings", "deny_write": "strings", "deny_write_add": "strings",
+    },
     "network": {"access": "network", "allowed_domains": "strings", "allowed_domains_add": "strings"},
     "shell": {
         "mode": "shell_mode", "allow": "strings", "deny": "strings", "allow_add": "strings",
         "deny_add": "strings", "block_destructive": "bool",
     },
     "exec": {"mode": "exec_mode", "deny": "strings", "deny_add": "strings"},
+    "sandbox": {"enabled": "bool", "required": "bool"},
+    "mcp": {
+        "allowed_servers": "strings", "allowed_servers_add": "strings", "denied_servers": "strings",
+        "denied_servers_add": "strings",
+    },
 }
 _ENUMS = {
     "file_write": FILE_WRITE_LEVELS,
+    "file_read": FILE_READ_LEVELS,
     "network": NETWORK_LEVELS,
     "shell_mode": SHELL_MODES,
     "exec_mode": EXEC_MODES,

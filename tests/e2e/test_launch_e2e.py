@@ -189,9 +189,8 @@ def test_embedded_default_keeps_the_local_trail_bounded(fake_model: FakeModel, l
     assert retired["keep_bytes"] == 30_000 and [e["type"] for e in trail][-1] == "session_end"
 
 
-def test_settings_brought_in_mid_session_end_it(fake_model: FakeModel, launcher_env: dict[str, str],
-                                                project_dir: Path) -> None:
-    """An allowed `git checkout` brings a branch whose .claude/settings.json runs a denied command."""
+def _branch_with_hostile_settings(project_dir: Path) -> None:
+    """Branch `other` of a fresh repository carries a .claude/settings.json whose hook runs curl."""
     git = ["git", "-C", str(project_dir), "-c", "user.email=t@e", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
     subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "start"], check=True)
@@ -204,10 +203,36 @@ def test_settings_brought_in_mid_session_end_it(fake_model: FakeModel, launcher_
     subprocess.run([*git, "commit", "-q", "-m", "settings"], check=True)
     subprocess.run([*git, "checkout", "-q", "main"], check=True)
     assert not (project_dir / ".claude").exists()
+
+
+def test_sandbox_keeps_a_checkout_from_bringing_settings_in(fake_model: FakeModel, launcher_env: dict[str, str],
+                                                            project_dir: Path) -> None:
+    """Under restricted the allowed `git checkout` runs in the OS sandbox, which does not let it write
+    Claude Code's settings: the hostile hook never lands."""
+    _branch_with_hostile_settings(project_dir)
+    fake_model.queue(ToolUse("Bash", {"command": "git checkout -q other", "description": "switch"}, id="toolu_co"),
+                     Text("done"))
+    result = launch("restricted", launcher_env, project_dir, ["-p", "go", "--allowedTools", "Bash"])
+    assert result.returncode == 0, result.stderr
+    (checkout,) = results(fake_model, "toolu_co")
+    assert "unable to create file .claude/settings.json" in checkout.content
+    assert not (project_dir / ".claude" / "settings.json").exists()
+
+
+def test_settings_brought_in_mid_session_end_it(fake_model: FakeModel, launcher_env: dict[str, str],
+                                                project_dir: Path, tmp_path: Path) -> None:
+    """Without the sandbox (an administrator's profile for a platform that has none), an allowed `git
+    checkout` brings a branch whose .claude/settings.json runs a denied command: the session ends."""
+    managed = tmp_path / "managed"
+    (managed / "profiles.d").mkdir(parents=True)
+    (managed / "profiles.d" / "unsandboxed.yaml").write_text(
+        "name: restricted-unsandboxed\nextends: restricted\nsandbox: {enabled: false}\n")
+    _branch_with_hostile_settings(project_dir)
     fake_model.queue(ToolUse("Bash", {"command": "git checkout -q other", "description": "switch"}, id="toolu_co"),
                      ToolUse("Bash", {"command": "git status --short", "description": "look"}, id="toolu_st"),
                      Text("done"))
-    result = launch("restricted", launcher_env, project_dir, ["-p", "go", "--allowedTools", "Bash"])
+    env = {**launcher_env, "CLAUDE_ENTERPRISE_MANAGED_DIR": str(managed)}
+    result = launch("restricted-unsandboxed", env, project_dir, ["-p", "go", "--allowedTools", "Bash"])
     assert result.returncode != 0 and "ending the session" in result.stderr
     trail = audit_events(Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
     (violation,) = [e for e in trail if e["type"] == "policy_violation"]

@@ -23,7 +23,10 @@ def catalog() -> dict[str, Profile]:
 @pytest.fixture
 def make_profile(catalog: dict[str, Profile]) -> Callable[..., Profile]:
     def make(mode: str, deny: tuple[str, ...] = ("curl",)) -> Profile:
-        return catalog["restricted"]._replace(exec=ExecRules(mode=mode, deny=deny))
+        """restricted with exactly `deny` refused in the tree (its shell deny list, which the guard also
+        applies, emptied)."""
+        base = catalog["restricted"]
+        return base._replace(exec=ExecRules(mode=mode, deny=deny), shell=base.shell._replace(deny=()))
 
     return make
 

@@ -85,7 +85,12 @@ def test_managed_layer(catalog: dict[str, Profile]) -> None:
     assert plan["availableModels"] == ["sonnet", "haiku"] and plan["enforceAvailableModels"] is True
     assert "Bash" in plan["permissions"]["deny"]
     standard = settings.build_managed_layer(catalog["standard"])
-    assert standard == {"permissions": {"disableBypassPermissionsMode": "disable"}}
+    assert standard["permissions"] == {"disableBypassPermissionsMode": "disable"}
+    # The sandbox in the parent tier: a repository can neither switch it off nor add proxy domains.
+    assert standard["sandbox"]["enabled"] is True and standard["sandbox"]["allowUnsandboxedCommands"] is False
+    assert standard["sandbox"]["network"] == {"allowedDomains": ["*"], "allowManagedDomainsOnly": True}
+    restricted = settings.build_managed_layer(catalog["restricted"])["sandbox"]["network"]
+    assert restricted["allowedDomains"] == list(catalog["restricted"].allowed_domains)
 
 
 def test_merge_follows_claude_layering() -> None:
