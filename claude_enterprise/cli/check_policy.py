@@ -181,6 +181,35 @@ def check_audit(res: Resolution) -> list[Check]:
     return [Check(c["name"], c["status"], c["detail"]) for c in found]
 
 
+def _sandbox_block(res: Resolution, env: Mapping[str, str]) -> dict[str, Any] | None:
+    """The sandbox settings a wrapper session of this profile would apply here (session paths as placeholders)."""
+    from claude_enterprise.launch.sandbox import ProductPaths, denied_executables, sandbox_settings
+
+    state = str(paths.state_dir())
+    product = ProductPaths(state_dir=state, session_dir=f"{state}/sessions/<session>", outbox_dir="<outbox>",
+                           config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir())))
+    home = env.get("HOME") or os.path.expanduser("~")
+    return sandbox_settings(res.profile, home=home, project=os.getcwd(), product=product,
+                            executables=denied_executables(res.profile, env.get("PATH")))
+
+
+def check_sandbox(res: Resolution, env: Mapping[str, str]) -> Check:
+    """Claude Code's OS sandbox: available here, in force for the profile, and a failure when an enforcing
+    profile needs it (the launcher would refuse to start)."""
+    from claude_enterprise.launch.sandbox import availability, describe
+
+    profile = res.profile
+    block = _sandbox_block(res, env)
+    if block is None:
+        return Check("sandbox", PASS, describe(profile, None))
+    found = availability(env.get("PATH"))
+    if found.ok:
+        return Check("sandbox", PASS, f"available: {found.detail}; {describe(profile, block)}")
+    if profile.sandbox.required:
+        return Check("sandbox", FAIL, f"profile {profile.name!r} requires the OS sandbox: {found.detail}")
+    return Check("sandbox", WARN, f"unavailable, commands would run unsandboxed: {found.detail}")
+
+
 def applied_controls(res: Resolution) -> dict[str, Any]:
     """The variables and settings layer a wrapper session of this profile applies."""
     from claude_enterprise.launch import environment, settings
@@ -196,6 +225,7 @@ def applied_controls(res: Resolution) -> dict[str, Any]:
         hook_argv=[script, "hook"],
         env=environment.reasserted_env(profile, {}, merged_otel),
         fragment={"env": {settings.SHELL_PREFIX: "<session>/gate"}},
+        sandbox=_sandbox_block(res, os.environ),
     )
     return {"env": env, "settings": layer}
 
@@ -207,6 +237,7 @@ def run_checks(res: Resolution, env: Mapping[str, str]) -> list[Check]:
         lambda: check_token(res),
         lambda: check_principal_tag_map(res),
         lambda: check_claude(env),
+        lambda: check_sandbox(res, env),
         check_managed_settings,
         lambda: check_bedrock_region(res, env),
         lambda: check_audit(res),

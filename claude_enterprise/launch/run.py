@@ -296,7 +296,7 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
 def sandbox_layer(profile: Profile, base_env: Mapping[str, str], session_dir: Path,
                   outbox: Path | None) -> dict[str, Any] | None:
     """The profile's OS sandbox for this session (launch.sandbox), with the product's own paths."""
-    from .sandbox import ProductPaths, sandbox_settings
+    from .sandbox import ProductPaths, denied_executables, sandbox_settings
 
     product = ProductPaths(
         state_dir=str(paths.state_dir()), session_dir=str(session_dir),
@@ -304,7 +304,8 @@ def sandbox_layer(profile: Profile, base_env: Mapping[str, str], session_dir: Pa
         config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir())),
     )
     home = base_env.get("HOME") or os.path.expanduser("~")
-    return sandbox_settings(profile, home=home, project=os.getcwd(), product=product)
+    executables = denied_executables(profile, base_env.get("PATH"))
+    return sandbox_settings(profile, home=home, project=os.getcwd(), product=product, executables=executables)
 
 
 def with_parent_death_signal(argv: Sequence[str]) -> list[str]:

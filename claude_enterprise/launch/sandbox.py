@@ -11,9 +11,13 @@ still contained. Observed on 2.1.197 with bubblewrap:
   parent is missing too the sandbox makes the nearest existing ancestor read-only (a `git init` then fails
   to create `.git`), so such entries are left to the hook and analyzer rules;
 - `allowWrite: ["/"]` disables `denyWrite`: "broad" writes are the home and temporary directories instead;
-- loopback services of the host are unreachable from the sandbox under every network setting.
+- loopback services of the host are unreachable from the sandbox under every network setting;
+- a `denyRead` file is replaced by an empty one inside the sandbox: a denied program's executable listed
+  there can be neither run (by any path) nor copied, which closes what the PATH shims (by name) and the
+  process guard (after exec) leave open.
 
-Pure: the caller supplies the paths (home, project, the product's own locations) and which exist.
+`sandbox_settings` is pure: the caller supplies the paths (home, project, the product's own locations,
+the denied programs' executables) and which exist.
 """
 
 from __future__ import annotations
@@ -26,10 +30,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from claude_enterprise.enforce.sandbox_helpers import HELPER_PROGRAMS
 from claude_enterprise.profiles import Profile
 
 # Where Bash may write under `files.write: any`; `denyWrite` still holds inside them.
 _BROAD_WRITE = ("~", "/tmp", "/var/tmp")
+# Where denied programs are looked for besides claude's PATH.
+_SYSTEM_BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/opt/homebrew/bin")
 LINUX_TOOLS = ("bwrap", "socat")
 MACOS_TOOL = "/usr/bin/sandbox-exec"
 
@@ -64,9 +71,35 @@ def allowed_domains(profile: Profile) -> list[str]:
     return []
 
 
+def denied_executables(profile: Profile, path_env: str | None) -> list[str]:
+    """The files of the programs an enforcing profile denies, to be unreadable (so unrunnable) in the sandbox.
+
+    Found on claude's PATH and the system directories, symlinks resolved. Skipped: the sandbox's own helpers
+    (socat bridges its network), and multi-call binaries (a `rm` that is really busybox: denying the file
+    would deny every tool it implements); those stay with the shims, the guard and the analyzer.
+    """
+    if profile.exec.mode != "enforce":
+        return []
+    dirs = [d for d in (path_env or "").split(os.pathsep) if d.startswith("/")] + list(_SYSTEM_BIN_DIRS)
+    found: dict[str, None] = {}
+    for name in profile.exec_deny():
+        if name in HELPER_PROGRAMS:
+            continue
+        for directory in dirs:
+            candidate = os.path.join(directory, name)
+            if not os.path.isfile(candidate):
+                continue
+            real = os.path.realpath(candidate)
+            if os.path.basename(real) == name:
+                found.setdefault(real, None)
+    return list(found)
+
+
 def sandbox_settings(profile: Profile, *, home: str, project: str, product: ProductPaths,
+                     executables: Sequence[str] = (),
                      exists: Callable[[str], bool] = os.path.lexists) -> dict[str, Any] | None:
-    """The `sandbox` block of the `--settings` layer, or None when the profile does not use the sandbox."""
+    """The `sandbox` block of the `--settings` layer, or None when the profile does not use the sandbox.
+    `executables`: `denied_executables` of the profile."""
     if not profile.sandbox.enabled:
         return None
 
@@ -77,7 +110,7 @@ def sandbox_settings(profile: Profile, *, home: str, project: str, product: Prod
     if profile.file_write == "any":
         write = [*full(_BROAD_WRITE), *write]
     deny_write = _enforceable([*full(profile.files.deny_write), product.state_dir, *product.config_dirs], exists)
-    deny_read = _enforceable([*full(profile.files.deny_read), product.state_dir], exists)
+    deny_read = _enforceable([*full(profile.files.deny_read), product.state_dir, *executables], exists)
     return {
         "enabled": True,
         "failIfUnavailable": profile.sandbox.required,
