@@ -14,7 +14,7 @@ import shlex
 from functools import lru_cache
 from typing import Any
 
-from . import launchers, runners
+from . import launchers, npm_commands, runners, tool_network
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -28,6 +28,8 @@ from .tables import (
     INTERPRETERS,
     LOADER_VARIABLE_PREFIXES,
     LOADER_VARIABLES,
+    PAGER_VARIABLES,
+    PLAIN_PAGER,
     PRIVILEGED,
     PROMPT_VARIABLES,
     SED_EXECUTES,
@@ -234,8 +236,13 @@ class Analyzer:
         self.check_variable(name, value, frame)
 
     def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
-        """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD."""
+        """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD;
+        or that configure allowed tools (registries, proxies, npm settings naming programs)."""
+        tool_network.check_variable(self, name, value, frame)
+        npm_commands.code_variable(self, name, value, frame)
         if name in CODE_VARIABLES:
+            if name in PAGER_VARIABLES and value is not None and PLAIN_PAGER.fullmatch(value):
+                return
             self.code(value, frame, f"${name}")
         elif name in PROMPT_VARIABLES:
             # Prompts are expanded when shown (PS4 under `set -x`): a substitution in one runs.
