@@ -37,6 +37,7 @@ _PIP_VARIABLES = frozenset({"index_url", "extra_index_url", "find_links", "proxy
 _OTHER_VARIABLES = frozenset(
     {"yarn_registry", "yarn_npm_registry_server", "uv_index_url", "uv_extra_index_url", "uv_default_index", "uv_index"}
 )
+_SCP_PATH = re.compile(r"(?:[^@/\s]*@)?([^:/\s]+):")  # git's `host:path`, ssh without a scheme
 _HOST_PORT = re.compile(r"(?:[^@/\s]*@)?(\[[^\]]*\]|[^:/\s]+)(?::\d*)?(?:/.*)?")
 
 
@@ -50,7 +51,7 @@ def setting_hosts(value: str | None, *, bare_host: bool = False) -> list[str | N
     hosts = hosts_in_argument(value)
     if hosts or not bare_host or not value or value.startswith(("/", ".", "~", "file:")):
         return hosts
-    match = _HOST_PORT.fullmatch(value)
+    match = _HOST_PORT.fullmatch(value) or _SCP_PATH.match(value)
     return [match.group(1)] if match else [None]
 
 
@@ -115,6 +116,19 @@ def _pip_short_values(args: tuple[str | None, ...]) -> list[tuple[bool, str | No
     return values
 
 
+def _git_remote_urls(args: tuple[str | None, ...]) -> list[str | None]:
+    """The URL operand of `git clone URL`, `git remote add NAME URL`, `git remote set-url NAME URL`:
+    there a `host:path` is ssh (elsewhere it may be a refspec, `main:feature`)."""
+    operands = [a for a in args if a is None or not a.startswith("-")]
+    urls: list[str | None] = []
+    if "clone" in operands:
+        # Option values are among these operands; only a word with a colon can be a remote.
+        urls = operands[operands.index("clone") + 1 :]
+    elif operands[:2] in (["remote", "add"], ["remote", "set-url"]):
+        urls = operands[3:4]
+    return [url for url in urls if url is None or ":" in url]
+
+
 def option_hosts(tool: str, args: tuple[str | None, ...]) -> list[str | None]:
     """Hosts named by `tool`'s network options and settings on its own command line."""
     values: list[tuple[bool, str | None]] = []
@@ -129,5 +143,6 @@ def option_hosts(tool: str, args: tuple[str | None, ...]) -> list[str | None]:
                     values.append((key is not None and setting_name(key).endswith("proxy"), value))
     elif tool == "git" and _GIT_NETWORK_SUBCOMMANDS & {a for a in args if a is not None}:
         # `git push --repo=URL`, `git archive --remote=URL`: an attached value is no operand of its own.
-        return [h for a in args if a is not None and a.startswith("--") for h in hosts_in_argument(a)]
+        hosts = [h for a in args if a is not None and a.startswith("--") for h in hosts_in_argument(a)]
+        return hosts + [h for url in _git_remote_urls(args) for h in setting_hosts(url, bare_host=True)]
     return [host for proxy, value in values for host in setting_hosts(value, bare_host=proxy)]
