@@ -104,7 +104,7 @@ def _create_package(spec: str | None) -> str | None:
 
 
 def _init(an: Analyzer, name: str, sub: str, rest: Argv, stdin: Any, frame: Any) -> None:
-    from .launchers import package_bin
+    from .launchers import package_bin  # launchers imports this module: resolved at call time
 
     i = 0
     while i < len(rest):

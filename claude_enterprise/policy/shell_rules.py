@@ -20,6 +20,9 @@ Doubtful cases, decided deliberately:
 - Network: under a restricted network, URLs given to git, pip and npm must be on allowed domains, and
   `/dev/tcp` / `/dev/udp` redirections are denied. Shell writes to the agent's own settings and audit
   files are denied under every profile (`file.protected`).
+- Files that configure allowed tools (`.git/config`, `.git/hooks/*`, `.npmrc`, `pip.conf`) may not be
+  written under an allow list or a restricted network (`file.tool_config`): what they will say cannot
+  be judged. Registries, indexes and proxies set by variables or settings are judged like URLs.
 - `rm -r` is destructive when a target is `/`, the home directory, the project itself, a path only
   known at run time, or outside the project; temporary directories (/tmp/x, /var/tmp/x) are allowed.
 """
