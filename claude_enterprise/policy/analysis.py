@@ -14,7 +14,7 @@ import shlex
 from functools import lru_cache
 from typing import Any
 
-from . import launchers, runners
+from . import launchers, npm_commands, runners, tool_network, tool_writes
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -28,6 +28,8 @@ from .tables import (
     INTERPRETERS,
     LOADER_VARIABLE_PREFIXES,
     LOADER_VARIABLES,
+    PAGER_VARIABLES,
+    PLAIN_PAGER,
     PRIVILEGED,
     PROMPT_VARIABLES,
     SED_EXECUTES,
@@ -37,6 +39,7 @@ from .tables import (
     SHELLS,
     SU_LIKE,
     TRANSPARENT,
+    canonical,
     interpreter_kind,
 )
 from .words import is_pattern, literal, node_text
@@ -73,6 +76,10 @@ _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirec
 _WRITE_OPERATORS = frozenset({">", ">>", "&>", "&>>", ">|", ">&", "&>|"})
 _PIPE_TOKENS = frozenset({"|", "|&"})
 _NETWORK_DEVICES = ("/dev/tcp/", "/dev/udp/")
+
+
+def _no_writes(args: list[str | None]) -> list[tuple[str | None, str]]:
+    return []
 
 
 class AnalysisError(Exception):
@@ -234,8 +241,15 @@ class Analyzer:
         self.check_variable(name, value, frame)
 
     def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
-        """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD."""
+        """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD;
+        or that configure allowed tools (registries, proxies, npm settings naming programs)."""
+        tool_network.check_variable(self, name, value, frame)
+        for target, via in tool_writes.variable_writes(name, value):
+            self.add_write(target, via)
+        npm_commands.code_variable(self, name, value, frame)
         if name in CODE_VARIABLES:
+            if name in PAGER_VARIABLES and value is not None and PLAIN_PAGER.fullmatch(value):
+                return
             self.code(value, frame, f"${name}")
         elif name in PROMPT_VARIABLES:
             # Prompts are expanded when shown (PS4 under `set -x`): a substitution in one runs.
@@ -429,6 +443,8 @@ class Analyzer:
             return
         if key == "coproc":
             raise AnalysisError("`coproc` is not supported; run the command directly")
+        for target, via in tool_writes.TOOLS.get(canonical(key), _no_writes)(args):
+            self.add_write(target, via)
         handler = _HANDLERS.get(key)
         if handler is not None and (plain or key not in _BUILTIN_ONLY):
             handler(self, word, name, args, stdin, frame)

@@ -22,8 +22,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import npm_commands, tool_network
 from .model import Execution
 from .options import OptSpec, parse_options, spec
+from .tables import PLAIN_PAGER
 
 if TYPE_CHECKING:
     from .analysis import Analyzer
@@ -34,14 +36,22 @@ _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", ""})
 _GIT_CODE_KEY = re.compile(
     r"core\.(pager|editor|sshcommand|askpass|gitproxy|fsmonitor)|pager\..+|diff\.external"
     r"|diff\..+\.(textconv|command)|filter\..+\.(clean|smudge|process)|merge\..+\.driver|sequence\.editor"
-    r"|gpg\.(.+\.)?program|uploadpack\.packobjectshook|remote\..+\.(uploadpack|receivepack)"
-    r"|(difftool|mergetool)\..+\.cmd|man\..+\.cmd|browser\..+\.cmd|web\.browser|sendemail\..*cmd"
+    r"|gpg\.(.+\.)?program|gpg\.ssh\.defaultkeycommand|uploadpack\.packobjectshook|remote\..+\.(uploadpack|receivepack)"
+    r"|(difftool|mergetool|man|browser)\..+\.(cmd|path)|web\.browser|sendemail\..*cmd|trailer\..+\.(cmd|command)"
     r"|credential\.(.+\.)?helper|submodule\..+\.update|alias\..+"
 )
 _GIT_OPAQUE_KEY = re.compile(
     r"core\.hookspath|include\.path|includeif\..+\.path|init\.templatedir|protocol\.(.+\.)?allow"
     r"|url\..+\.(insteadof|pushinsteadof)|core\.worktree|safe\.directory"
 )
+# Sections holding a key above: renaming any section to one of these may create such a key.
+_GIT_CODE_SECTIONS = frozenset(
+    {
+        "core", "pager", "diff", "filter", "merge", "sequence", "gpg", "uploadpack", "remote", "difftool",
+        "mergetool", "man", "browser", "web", "sendemail", "credential", "submodule", "alias", "trailer",
+        "include", "includeif", "init", "protocol", "url", "safe", "http", "https",
+    }
+)  # fmt: skip
 _GIT_GLOBAL_VALUE = frozenset(
     {"-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--list-cmds", "--attr-source"}
 )
@@ -59,6 +69,7 @@ def _joined(args: Argv) -> str | None:
 
 def git_config_value(an: Analyzer, key: str, value: str | None, frame: Any, label: str) -> None:
     """A git configuration entry that may make git run a command."""
+    tool_network.check_git_setting(an, key, value, frame, label)
     key = key.lower()
     if _GIT_OPAQUE_KEY.fullmatch(key):
         an.add_code("config", f"git {key}", value, frame)
@@ -69,6 +80,8 @@ def git_config_value(an: Analyzer, key: str, value: str | None, frame: Any, labe
         an.add_code("dynamic", f"git {key}", None, frame)
         return
     if key.startswith(("pager.", "core.fsmonitor")) and value.lower() in _BOOLEAN:
+        return
+    if (key == "core.pager" or key.startswith("pager.")) and PLAIN_PAGER.fullmatch(value):
         return
     if key.startswith("alias."):
         an.code(value[1:] if value.startswith("!") else f"git {value}", frame, f"{label} {key}")
@@ -131,6 +144,13 @@ def _git_config(an: Analyzer, args: Argv, frame: Any) -> None:
         return
     if operands[:1] == ["set"]:
         operands = operands[1:]
+    if "--rename-section" in present or operands[:1] == ["rename-section"]:
+        renamed = operands[-1] if len(operands) >= 2 else None
+        # The keys the old section holds are in a file we cannot read: moving them into a section with
+        # keys that run commands (`x.fsmonitor` becoming `core.fsmonitor`) must be assumed to do so.
+        section = None if renamed is None else renamed.split(".", 1)[0].lower()
+        if section is None or section in _GIT_CODE_SECTIONS:
+            an.add_code("config", "git config --rename-section", renamed, frame)
     scope_write = "~/.gitconfig" if "--global" in present else "/etc/gitconfig" if "--system" in present else None
     file_target = values.get("-f", values.get("--file"))
     if "-f" in present or "--file" in present:
@@ -254,15 +274,11 @@ def npx(an: Analyzer, word: str, name: str, args: Argv, stdin: Any, frame: Any) 
 
 
 _NPM_VALUE = frozenset({"--prefix", "-w", "--workspace", "--registry", "--loglevel", "--cache", "-C"})
-_NPM_CONFIG_CODE = frozenset({"script-shell", "shell", "editor", "browser", "node-options", "git", "viewer"})
-_NPM_CODE_CONFIG_OPTS = ("--userconfig", "--globalconfig", "--script-shell", "--node-options", "--shell")
 
 
 def npm(an: Analyzer, word: str, name: str, args: Argv, stdin: Any, frame: Any) -> None:
     _add_program(an, word, name, args, frame)
-    for arg in args:
-        if arg is not None and arg.startswith(_NPM_CODE_CONFIG_OPTS):
-            an.add_code("config", f"{name} {arg.split('=', 1)[0]}", arg, frame)
+    npm_commands.code_options(an, name, args, frame)
     i = 0
     while i < len(args) and args[i] is not None and str(args[i]).startswith("-"):
         i += 2 if args[i] in _NPM_VALUE else 1
@@ -276,11 +292,8 @@ def npm(an: Analyzer, word: str, name: str, args: Argv, stdin: Any, frame: Any) 
         _exec_package(
             an, f"{name} {sub}", rest, stdin, frame, _NPX_OPTS, package=sub != "exec" or name.lower() == "npm"
         )
-    elif sub == "config" and rest[:1] == ["set"]:
-        for arg in rest[1:]:
-            key = None if arg is None else arg.split("=", 1)[0]
-            if key is None or key in _NPM_CONFIG_CODE:
-                an.add_code("config", f"{name} config {key or '?'}", arg, frame)
+    else:
+        npm_commands.subcommand(an, name, sub, rest, stdin, frame)
 
 
 _UV_RUN_OPTS = spec(

@@ -35,7 +35,8 @@ class Execution(NamedTuple):
     "function" (a function defined earlier in the same command; its body is analysed where defined),
     "code" (code we cannot see as commands: `origin` says why: "inline" interpreter code in `code`,
     "pipe" code read from a pipe, "dynamic" code built at run time, "config" code loaded from
-    configuration or a loader variable, "source" a sourced file).
+    configuration or a loader variable, "source" a sourced file), "network" (a registry, index or proxy
+    a tool would contact, set by configuration: `args` holds the setting's value).
     """
 
     kind: str
@@ -50,6 +51,8 @@ class Execution(NamedTuple):
     def label(self) -> str:
         if self.kind == "code":
             return f"<{self.origin} code: {self.name or '?'}>"
+        if self.kind == "network":
+            return f"<network: {self.name}>"
         return self.name if self.name is not None else "?"
 
 

@@ -20,6 +20,9 @@ Doubtful cases, decided deliberately:
 - Network: under a restricted network, URLs given to git, pip and npm must be on allowed domains, and
   `/dev/tcp` / `/dev/udp` redirections are denied. Shell writes to the agent's own settings and audit
   files are denied under every profile (`file.protected`).
+- Files that configure allowed tools (`.git/config`, `.git/hooks/*`, `.npmrc`, `pip.conf`) may not be
+  written under an allow list or a restricted network (`file.tool_config`): what they will say cannot
+  be judged. Registries, indexes and proxies set by variables or settings are judged like URLs.
 - `rm -r` is destructive when a target is `/`, the home directory, the project itself, a path only
   known at run time, or outside the project; temporary directories (/tmp/x, /var/tmp/x) are allowed.
 """
@@ -34,6 +37,8 @@ from .destructive import destructive
 from .model import Analysis, Decision, Execution, PolicyContext, Write
 from .pathcheck import HARMLESS_TARGETS, write_allowed_inside, write_protected
 from .tables import INERT_BUILTINS, canonical
+from .tool_config_files import guards_tool_config, shell_write_tool_config
+from .tool_network import option_hosts, setting_hosts
 from .web import domain_allowed, hosts_in_argument
 
 if TYPE_CHECKING:
@@ -118,7 +123,7 @@ def _network_hosts(ex: Execution, key: str) -> list[str | None]:
             target = value if eq else (args[i + 1] if i + 1 < len(args) else None)
             if option == "--trusted-host":
                 continue
-            hosts.extend(hosts_in_argument(target or "", shorthand=False) or [None] if target is not None else [None])
+            hosts.extend(setting_hosts(target))  # a local `--find-links ./wheels` names no host
         elif not arg.startswith("-"):
             hosts.extend(hosts_in_argument(arg, shorthand=key in ("npm", "pnpm", "yarn") and arg not in operands[:1]))
     return hosts
@@ -163,6 +168,10 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
     allowed_text = ", ".join(shell.allow) if shell.allow else "none"
     if ex.kind == "code":
         return _judge_code(ex, analysis, profile, ctx)
+    if ex.kind == "network":
+        restricted = profile.network_access == "restricted"
+        hosts = setting_hosts(ex.args[0], bare_host=ex.origin == "host") if restricted else []
+        return _judge_hosts(ex, hosts, analysis, profile)
     if ex.name is None:
         return _deny(
             "shell.unknown_program",
@@ -199,16 +208,22 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
                 analysis,
             )
     if profile.network_access == "restricted" and ex.kind == "program":
-        domains: tuple[str, ...] = profile.allowed_domains
-        for host in _network_hosts(ex, names[1].lower()):
-            if host is None or not domain_allowed(host, domains):
-                return _deny(
-                    "shell.network.domain_not_allowed",
-                    f"`{ex.name}` would reach {('`' + host + '`') if host else 'a host that cannot be checked'}, "
-                    f"which {_profile_label(pname)} does not allow. Allowed domains: "
-                    f"{', '.join(domains) or 'none'}.",
-                    analysis,
-                )
+        tool = names[1].lower()
+        return _judge_hosts(ex, [*_network_hosts(ex, tool), *option_hosts(tool, ex.args)], analysis, profile)
+    return None
+
+
+def _judge_hosts(ex: Execution, hosts: list[str | None], analysis: Analysis, profile: Profile) -> Decision | None:
+    domains: tuple[str, ...] = profile.allowed_domains
+    for host in hosts:
+        if host is None or not domain_allowed(host, domains):
+            return _deny(
+                "shell.network.domain_not_allowed",
+                f"`{ex.name}` would reach {('`' + host + '`') if host else 'a host that cannot be checked'}, "
+                f"which {_profile_label(profile.name)} does not allow. Allowed domains: "
+                f"{', '.join(domains) or 'none'}.",
+                analysis,
+            )
     return None
 
 
@@ -284,6 +299,16 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
             "WebFetch tool for allowed sites.",
             analysis,
         )
+    if guards_tool_config(profile.shell.mode, profile.network_access):
+        tool = shell_write_tool_config(target, write.cwds, ctx)
+        if tool is not None:
+            return _deny(
+                "file.tool_config",
+                f"`{target}` configures {tool} (commands it runs, hosts it contacts), which "
+                f"{_profile_label(pname)} does not let a command change. Pass settings as command options, "
+                "or ask the user to change the file.",
+                analysis,
+            )
     if level == "any" or target in HARMLESS_TARGETS:
         return None
     if level == "none":

@@ -167,6 +167,11 @@ CODE_VARIABLES = frozenset(
         "GIT_PROXY_COMMAND", "GIT_SSH", "LESSOPEN", "LESSCLOSE", "BROWSER", "GIT_DIFF_OPTS",
     }
 )  # fmt: skip
+PAGER_VARIABLES = frozenset({"GIT_PAGER", "PAGER", "MANPAGER"})
+# Pagers that only show text (`git -c core.pager=cat log`, `GIT_PAGER=less`): no allow-list entry
+# needed. Without a terminal, as under Claude Code, less and more behave like cat; LESSOPEN, the way
+# less runs commands, is a code variable judged on its own.
+PLAIN_PAGER = re.compile(r"(cat|less|more)(\s+-[A-Za-z]+)*\s*")
 PROMPT_VARIABLES = frozenset({"PS0", "PS1", "PS2", "PS3", "PS4"})
 # Variables that load code into every program started afterwards, or change which program a name runs.
 LOADER_VARIABLES = frozenset(

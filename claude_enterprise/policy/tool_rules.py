@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .model import Decision, PolicyContext
 from .pathcheck import in_project, protected
 from .shell_rules import decide_shell
+from .tool_config_files import guards_tool_config, tool_config_file
 from .web import domain_allowed, normalize_domain, url_problem
 
 if TYPE_CHECKING:
@@ -80,6 +81,15 @@ def _file(tool_name: str, path: object, profile: Profile, ctx: PolicyContext) ->
             "file.protected",
             f"`{path}` controls the agent's own settings or audit trail and may not be changed. Ask the user "
             "to change it.",
+        )
+    tool = tool_config_file(path, ctx) if guards_tool_config(profile.shell.mode, profile.network_access) else None
+    if tool is not None:
+        return Decision(
+            False,
+            "file.tool_config",
+            f"`{path}` configures {tool} (commands it runs, hosts it contacts), which the `{profile.name}` "
+            "security profile does not let the agent change. Pass settings as command options, or ask the "
+            "user to change the file.",
         )
     if profile.file_write == "project" and not in_project(path, ctx):
         return Decision(
