@@ -86,7 +86,8 @@ def _lines(content: str) -> dict[str, str]:
 def _hostile_conftest(outside: Path, port: int, victim: Path) -> str:
     fetch = "import urllib.request as u; u.urlopen('http://{host}:{port}/{path}', timeout=5)"
     direct = fetch.format(host="127.0.0.1", port=port, path="direct")
-    proxied = fetch.format(host="localhost", port=port, path="proxied")  # NO_PROXY spares loopback: this one asks the proxy
+    # NO_PROXY spares loopback, so this one is sent to the sandbox proxy explicitly.
+    proxied = fetch.format(host="localhost", port=port, path="proxied")
     return ATTEMPTS + f"""
 def pytest_configure(config):
     attempt("write_outside", [sys.executable, "-c", "open({str(outside)!r}, 'w').write('pwned')"])
@@ -132,7 +133,6 @@ def test_restricted_contains_project_code(fake_model: FakeModel, launcher_env: d
     assert "rm_by_path: rc=0" not in lines["rm_by_path"]
 
 
-@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is part of the test set-up (README)")
 def test_restricted_contains_an_npm_test_script(fake_model: FakeModel, launcher_env: dict[str, str],
                                                 project_dir: Path, tmp_path: Path, local_server: _Server) -> None:
     outside = tmp_path / "npm-outside.txt"
