@@ -7,9 +7,9 @@ still contained. Observed on 2.1.197 with bubblewrap:
 - the exec gate (`CLAUDE_CODE_SHELL_PREFIX`) runs inside: read-only file system outside the writable paths,
   its own network namespace, no Unix sockets (the decision socket is unreachable), so it decides in-process
   and hands its audit record to the wrapper through the session's outbox, the one extra writable directory;
-- `denyWrite`/`denyRead` paths that do not exist are still enforced when their parent exists; when the
-  parent is missing too the sandbox makes the nearest existing ancestor read-only (a `git init` then fails
-  to create `.git`), so such entries are left to the hook and analyzer rules;
+- `denyWrite`/`denyRead` paths that do not exist are still enforced when their parent exists, by an
+  unreadable placeholder; when the parent is missing too the sandbox makes the nearest existing ancestor
+  read-only (a `git init` then fails to create `.git`), so such entries are left to the hook and analyzer;
 - `allowWrite: ["/"]` disables `denyWrite`: "broad" writes are the home and temporary directories instead;
 - loopback services of the host are unreachable from the sandbox under every network setting;
 - a `denyRead` file is replaced by an empty one inside the sandbox: a denied program's executable listed
@@ -57,9 +57,23 @@ def expand(path: str, home: str, project: str) -> str:
     return posixpath.normpath(path if path.startswith("/") else posixpath.join(project, path))
 
 
-def _enforceable(paths: Iterable[str], exists: Callable[[str], bool]) -> list[str]:
-    """Entries the sandbox can deny without side effects: existing, or with an existing parent."""
-    return [p for p in dict.fromkeys(paths) if exists(p) or exists(posixpath.dirname(p))]
+def _under(path: str, roots: Iterable[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def _write_protected(paths: Iterable[str], writable: Sequence[str], exists: Callable[[str], bool]) -> list[str]:
+    """`denyWrite` entries that matter and that the sandbox can hold without side effects: inside a writable
+    root (elsewhere everything is read-only already), and existing or with an existing parent. A missing file is
+    held by an unreadable placeholder (a persistence point such as `~/.bashrc` cannot be created), so listing
+    only what matters also keeps such placeholders out of restricted sessions."""
+    return [p for p in dict.fromkeys(paths)
+            if _under(p, writable) and (exists(p) or exists(posixpath.dirname(p)))]
+
+
+def _read_protected(paths: Iterable[str], exists: Callable[[str], bool]) -> list[str]:
+    """`denyRead` entries that exist: a missing credential store has nothing to read, and its placeholder would
+    turn every tool's quiet "no such file" into "permission denied"."""
+    return [p for p in dict.fromkeys(paths) if exists(p)]
 
 
 def allowed_domains(profile: Profile) -> list[str]:
@@ -109,8 +123,9 @@ def sandbox_settings(profile: Profile, *, home: str, project: str, product: Prod
     write = [product.outbox_dir]
     if profile.file_write == "any":
         write = [*full(_BROAD_WRITE), *write]
-    deny_write = _enforceable([*full(profile.files.deny_write), product.state_dir, *product.config_dirs], exists)
-    deny_read = _enforceable([*full(profile.files.deny_read), product.state_dir, *executables], exists)
+    deny_write = _write_protected([*full(profile.files.deny_write), product.state_dir, *product.config_dirs],
+                                  [project, *write], exists)
+    deny_read = _read_protected([*full(profile.files.deny_read), product.state_dir, *executables], exists)
     return {
         "enabled": True,
         "failIfUnavailable": profile.sandbox.required,

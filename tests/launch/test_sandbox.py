@@ -51,22 +51,32 @@ def test_standard_writes_broadly_but_not_where_code_runs_later(catalog: dict[str
     assert "/" not in fs["allowWrite"]  # "/" would switch denyWrite off
     for protected in ("/home/dev/.bashrc", "/home/dev/.ssh/authorized_keys", "/home/dev/.claude/settings.json",
                       "/home/dev/.claude.json", "/work/proj/.git/hooks", "/work/proj/.claude/settings.json",
-                      PRODUCT.state_dir, "/home/dev/.config/claude-enterprise", "/etc/claude-enterprise"):
+                      PRODUCT.state_dir, "/home/dev/.config/claude-enterprise"):
         assert protected in fs["denyWrite"], protected
+    assert "/etc/claude-enterprise" not in fs["denyWrite"]  # outside every writable root: read-only anyway
     assert block["network"]["allowedDomains"] == ["*"]
 
 
 def test_entries_without_a_parent_are_left_to_the_other_layers(catalog: dict[str, Profile]) -> None:
-    """`.git/hooks` before `git init`: the sandbox would make the project read-only, so it is not listed."""
+    """`.git/hooks` before `git init`: the sandbox would make the project read-only, so it is not listed;
+    a missing start-up file is (its placeholder keeps it from being created); a missing credential store is not
+    (nothing to read, and its placeholder would turn "no such file" into "permission denied")."""
     fs = settings_for(catalog["standard"])["filesystem"]
     assert "/work/proj/.git/hooks" not in fs["denyWrite"]
-    assert "/home/dev/.kube" in fs["denyRead"]  # missing, but its parent (home) exists
+    assert "/home/dev/.bashrc" in fs["denyWrite"]
+    assert "/home/dev/.kube" not in fs["denyRead"]
+
+
+def test_restricted_lists_only_what_it_could_write(catalog: dict[str, Profile]) -> None:
+    fs = settings_for(catalog["restricted"], {"/work/proj/.git", "/work/proj/.claude"})["filesystem"]
+    assert "/work/proj/.git/hooks" in fs["denyWrite"] and "/work/proj/.claude/settings.json" in fs["denyWrite"]
+    assert not [p for p in fs["denyWrite"] if p.startswith("/home/dev/")]  # the home is read-only already
 
 
 def test_credential_stores_and_state_are_unreadable_except_the_session(catalog: dict[str, Profile]) -> None:
     for name in ("plan-only", "restricted", "standard", "elevated"):
         fs = settings_for(catalog[name], {"/home/dev/.ssh", "/home/dev/.aws"})["filesystem"]
-        assert {"/home/dev/.ssh", "/home/dev/.aws", "/home/dev/.netrc", PRODUCT.state_dir} <= set(fs["denyRead"])
+        assert {"/home/dev/.ssh", "/home/dev/.aws", PRODUCT.state_dir} <= set(fs["denyRead"])
         assert fs["allowRead"] == [PRODUCT.session_dir]  # the gate script and session profile
 
 
