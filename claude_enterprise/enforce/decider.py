@@ -59,10 +59,13 @@ class Decider:
         on_activity: Callable[[], None] | None = None,
         wrapper: str | None = None,
         recorder: Callable[[dict[str, Any]], None] | None = None,
+        approvals_dir: str | None = None,
     ) -> None:
         self.profile = profile
         # Where a decision's record goes when not to the spool (the sandboxed gate's outbox).
         self.recorder = recorder
+        # Where Bash allows are left for the gate inside the OS sandbox (enforce.approvals).
+        self.approvals_dir = approvals_dir
         # "unreachable": a wrapper session's hook or gate found no resident server (the wrapper crashed or
         # was killed, and its process guard with it); every decision then says so in the audit trail.
         self.wrapper = wrapper
@@ -90,7 +93,7 @@ class Decider:
         except Exception as exc:  # the engine must never let a call through by failing
             verdict = _failed(exc)
         command, target = call.subject() if call else (None, None)
-        return self._record(
+        recorded = self._record(
             verdict,
             enforcement="hook",
             command=command,
@@ -99,6 +102,12 @@ class Decider:
             tool_use_id=call.tool_use_id if call else None,
             agent_id=call.agent_id if call else None,
         )
+        if recorded.allow and self.approvals_dir and call is not None and call.tool_name == "Bash" and call.cwd:
+            from claude_enterprise.enforce import approvals
+
+            with contextlib.suppress(OSError):  # without it the gate decides in full: slower, as correct
+                approvals.write(self.approvals_dir, call.cwd, str(call.tool_input["command"]), recorded.rule_id)
+        return recorded
 
     def _decide_tool(self, call: ToolCall) -> Verdict:
         if call.tool_name == "Bash" and not isinstance(call.tool_input.get("command"), str):

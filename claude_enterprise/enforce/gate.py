@@ -9,8 +9,9 @@ background commands, hooks switched off or failed.
 
 The wrapper starts it through a generated script that passes `session` (its socket), `profile` (so a repository's
 settings cannot redirect it), and `session_file` and `outbox`: inside Claude Code's OS sandbox the socket is out of
-reach, so the gate decides with the session's own resolved profile and posts its record to the outbox (see
-`enforce.outbox`). Started directly it resolves the profile like the launcher does.
+reach, so the gate runs what the hook allowed (`enforce.approvals`), decides anything else with the session's own
+resolved profile, and posts its record to the outbox (`enforce.outbox`). Started directly it resolves the
+profile like the launcher does.
 Imports only `os`, `sys` and the protocol module at start-up: it runs before every command.
 """
 
@@ -48,13 +49,47 @@ def _clean_env() -> dict[str, str]:
     }
 
 
+def _approved(wrapped: str, cwd: str, approvals: str, outbox: str | None,
+              config_dir: str) -> tuple[bool, str, str] | None:
+    """The hook already allowed exactly this command here (enforce.approvals): allow, recorded in the outbox.
+    None: take the full decision (not Claude Code's Bash shape, an env script, a foreign snapshot, no allow
+    on file, or the record cannot be posted)."""
+    from claude_enterprise.enforce import approvals as allowed
+    from claude_enterprise.enforce.wrapped import Plain, ShapeError, parse, snapshot_problem
+
+    try:
+        shape = parse(wrapped)
+    except ShapeError:
+        return None
+    if isinstance(shape, Plain) or shape.env_script is not None or not outbox:
+        return None
+    if shape.snapshot is not None and snapshot_problem(shape.snapshot, config_dir, os.getuid()):
+        return None
+    rule_id = allowed.lookup(approvals, cwd, shape.command)
+    if rule_id is None:
+        return None
+    reason = "the PreToolUse hook allowed this command in this directory"
+    from claude_enterprise.enforce.outbox import post
+
+    try:
+        post(outbox, {"decision": "allow", "rule_id": rule_id, "reason": reason, "command": shape.command,
+                      "tool_name": "Bash", "enforcement": "gate"})
+    except OSError:
+        return None
+    return True, rule_id, reason
+
+
 def _decide(wrapped: str, session: str | None, profile: str | None, session_file: str | None,
-            outbox: str | None) -> tuple[bool, str, str]:
+            outbox: str | None, approvals: str | None, config_dir: str | None) -> tuple[bool, str, str]:
     cwd = os.getcwd()  # Claude Code starts the command in the shell's tracked directory
     if session:
         answer = protocol.ask(session, b"gate", os.fsencode(wrapped), os.fsencode(cwd))
         if answer is not None:
             return answer
+    if approvals and config_dir:
+        fast = _approved(wrapped, cwd, approvals, outbox, config_dir)
+        if fast is not None:
+            return fast
     if session_file:  # inside the OS sandbox, or the wrapper is gone: the session's own profile decides
         from claude_enterprise.enforce.decider import decide_in_session
 
@@ -72,12 +107,13 @@ def _decide(wrapped: str, session: str | None, profile: str | None, session_file
 
 
 def main(argv: list[str] | None = None, *, session: str | None = None, profile: str | None = None,
-         session_file: str | None = None, outbox: str | None = None) -> int:
+         session_file: str | None = None, outbox: str | None = None, approvals: str | None = None,
+         config_dir: str | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) != 1:
             raise ValueError(f"expected exactly one argument (the wrapped command), got {len(args)}")
-        allow, rule_id, reason = _decide(args[0], session, profile, session_file, outbox)
+        allow, rule_id, reason = _decide(args[0], session, profile, session_file, outbox, approvals, config_dir)
         if allow:
             shell = _shell(args[0])
             os.execve(shell, [shell, "-c", args[0]], _clean_env())

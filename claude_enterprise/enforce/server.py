@@ -25,6 +25,7 @@ import socket
 import stat
 import struct
 import sys
+import sysconfig
 import tempfile
 import threading
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import claude_enterprise
-from claude_enterprise.enforce import protocol
+from claude_enterprise.enforce import approvals, protocol
 from claude_enterprise.enforce.decider import SESSION_FILE, Decider, Verdict, claude_config_dir, session_document
 
 if TYPE_CHECKING:
@@ -60,14 +61,17 @@ def _peer_uid(conn: socket.socket) -> int | None:
 
 def python_command() -> list[str]:
     """This interpreter, isolated from PYTHON* variables and the user site (a repository's settings `env`
-    reaches every process Claude Code starts), with this copy of the package importable."""
-    return [sys.executable, "-I"]
+    reaches every process Claude Code starts), and without `site` (-S): its `.pth` files can import whole
+    packages before every tool call (tens of ms); `_bootstrap` puts back what we import."""
+    return [sys.executable, "-IS"]  # one word: a shebang passes everything after the path as one argument
 
 
 def _bootstrap(call: str) -> str:
-    """Source for `python -I -c`/a script: import this package from where the wrapper found it."""
+    """Source for `python -IS -c`/a script: this copy of the package first, then this interpreter's
+    site-packages directories (for tree-sitter), as the wrapper found them."""
     root = str(Path(claude_enterprise.__file__).resolve().parent.parent)
-    return f"import sys\nif {root!r} not in sys.path: sys.path.insert(0, {root!r})\n{call}\n"
+    dirs = list(dict.fromkeys([root, *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))]))
+    return f"import sys\nsys.path[0:0] = [p for p in {dirs!r} if p not in sys.path]\n{call}\n"
 
 
 class DecisionServer:
@@ -97,6 +101,8 @@ class DecisionServer:
         self._short_dir: str | None = None
         self.gate_path = os.path.join(self.session_dir, protocol.GATE_SCRIPT_NAME)
         self.session_file = os.path.join(self.session_dir, SESSION_FILE)
+        self.approvals_dir = os.path.join(self.session_dir, approvals.DIR_NAME)
+        self.decider.approvals_dir = self.approvals_dir
         self._listener: socket.socket | None = None
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
@@ -108,6 +114,7 @@ class DecisionServer:
             # sun_path holds 104 bytes on macOS, 108 on Linux: a deep home directory needs a short private dir.
             self._short_dir = tempfile.mkdtemp(prefix="claude-enterprise-", dir="/tmp")
             self.socket_path = protocol.socket_path(self._short_dir)
+        os.makedirs(self.approvals_dir, mode=0o700, exist_ok=True)
         self._write_session_file()
         self._write_gate_script()
         with contextlib.suppress(FileNotFoundError):
@@ -199,7 +206,8 @@ class DecisionServer:
         call = (
             "from claude_enterprise.enforce.gate import main\n"
             f"sys.exit(main(session={self.socket_path!r}, profile={self.profile_name!r}, "
-            f"session_file={self.session_file!r}, outbox={self.outbox!r}))"
+            f"session_file={self.session_file!r}, outbox={self.outbox!r}, approvals={self.approvals_dir!r}, "
+            f"config_dir={self.decider.config_dir!r}))"
         )
         head = " ".join(python)
         if any(c.isspace() for c in python[0]) or len(head) > 120:

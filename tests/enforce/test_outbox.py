@@ -132,3 +132,28 @@ def test_shim_passes_the_sandbox_bridge_and_posts_refusals(enforce_env: dict[str
     (event,) = [e for e in audit_events(Path(enforce_env["CLAUDE_ENTERPRISE_STATE_DIR"]))
                 if e["type"] == "exec_blocked"]
     assert event["program"] == "socat" and event["source"] == "shim" and event["reported_from"] == "sandbox"
+
+
+def test_the_hooks_allow_lets_the_sandboxed_gate_skip_the_engine(enforce_env: dict[str, str], tmp_path: Path,
+                                                                 project_dir: Path, box: Path) -> None:
+    """The hook (outside the sandbox) allows `git --version` here; the gate, without its socket, finds that
+    allow and records it; a command the hook never allowed takes the full decision."""
+    from tests.enforce.conftest import hook_argv, payload, run_hook
+
+    server = DecisionServer(resolve("restricted", enforce_env), SESSION_ID, tmp_path / "session",
+                            project_dirs=(str(project_dir),), outbox=str(box)).start()
+    try:
+        hook = run_hook(hook_argv(server), payload("Bash", {"command": "git --version"}, project_dir), enforce_env)
+        assert hook.returncode == 0 and not hook.stdout.strip()
+    finally:
+        server.stop()
+    assert len(os.listdir(server.approvals_dir)) == 1
+    assert run_gate([server.gate_path], claude_wrap("git --version", None), enforce_env, project_dir).returncode == 0
+    assert run_gate([server.gate_path], claude_wrap("git --help", None), enforce_env, project_dir).returncode == 0
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    assert run_gate([server.gate_path], claude_wrap("git --version", None), enforce_env, other).returncode == 0
+    assert outbox.drain(box, WRAPPER_CTX) == 3
+    gate = [e for e in decisions(enforce_env) if e["enforcement"] == "gate"]
+    assert [e["reason"].startswith("the PreToolUse hook allowed") for e in gate] == [True, False, False]
+    assert gate[0]["rule_id"] == "shell.allowlist.allowed" and gate[0]["command"] == "git --version"

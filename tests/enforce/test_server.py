@@ -111,7 +111,7 @@ def test_settings_fragment_and_env(serve: Serve) -> None:
     assert entry["matcher"] == HOOK_MATCHER
     [hook] = entry["hooks"]
     assert hook["type"] == "command" and os.path.isabs(hook["command"])
-    assert hook["args"][0] == "-I"  # isolated: a repository's PYTHONPATH cannot replace our modules
+    assert hook["args"][0] == "-IS"  # isolated (a repository's PYTHONPATH cannot replace our modules), no site
     assert hook["args"][-4:] == ["--session", server.socket_path, "--profile", "restricted"]
     assert fragment["env"] == {"CLAUDE_CODE_SHELL_PREFIX": server.gate_path}
     assert server.env()["CLAUDE_CODE_SHELL_PREFIX"] == server.gate_path
