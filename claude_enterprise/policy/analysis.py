@@ -14,7 +14,7 @@ import shlex
 from functools import lru_cache
 from typing import Any
 
-from . import launchers, runners
+from . import arithmetic, launchers, runners, variables
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -39,6 +39,7 @@ from .tables import (
     TRANSPARENT,
     interpreter_kind,
 )
+from .variables import Variables
 from .words import is_pattern, literal, node_text
 
 MAX_DEPTH = 8  # nested code strings (`sh -c "eval '...'"`) before we give up and deny
@@ -70,6 +71,10 @@ _LEAVES = frozenset(
     }
 )  # fmt: skip
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+# Nodes where bash evaluates arithmetic, follows a name in a value or sets a variable (arithmetic.py).
+_EVALUATING = frozenset(
+    {"compound_statement", "arithmetic_expansion", "c_style_for_statement", "subscript", "test_command", "expansion"}
+)
 _WRITE_OPERATORS = frozenset({">", ">>", "&>", "&>>", ">|", ">&", "&>|"})
 _PIPE_TOKENS = frozenset({"|", "|&"})
 _NETWORK_DEVICES = ("/dev/tcp/", "/dev/udp/")
@@ -127,6 +132,8 @@ class Analyzer:
         self.cwds: list[str | None] = [""]
         self.functions: set[str] = set()
         self.aliases: dict[str, str] = {}
+        self.variables = Variables()
+        self.top_frame = _Frame(0, (), True, b"")
 
     # ----- results -------------------------------------------------------------------------------------
     def add(self, execution: Execution) -> None:
@@ -186,13 +193,18 @@ class Analyzer:
                     self.visit(child, stdin, frame)
         elif kind in ("declaration_command", "unset_command"):
             name = node.children[0].type
+            if kind == "unset_command":
+                variables.unset(self, node, frame)
+            else:
+                variables.declaration(self, node, frame)
             self.add(Execution("program", name, (), frame.via, word=name))
             previous_end = node.children[0].end_byte
             for child in node.children[1:]:
                 if child.is_named:
                     if child.start_byte == previous_end:  # a split word (see _command)
                         raise AnalysisError(f"ambiguous quoting in `{name}`; add a space or quote it")
-                    self.visit(child, stdin, frame)
+                    if child.type != "variable_assignment":  # assignments: variables.declaration
+                        self.visit(child, stdin, frame)
                 previous_end = child.end_byte
         elif kind == "process_substitution":
             # >(cmd) reads what the outer command writes: a pipe into cmd.
@@ -204,6 +216,10 @@ class Analyzer:
             self._redirect(node, frame)
         elif kind in _TRANSPARENT_NODES:
             inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
+            if kind in _EVALUATING:
+                self._evaluated(node, inner)
+            elif kind == "for_statement":
+                variables.for_loop(self, node, inner)
             for child in node.children:
                 if child.is_named:
                     self.visit(child, stdin, inner)
@@ -225,13 +241,25 @@ class Analyzer:
                 self._redirect(child, frame)
 
     def _assignment(self, node: Any, frame: _Frame) -> None:
-        name_node = node.child_by_field_name("name")
-        value_node = node.child_by_field_name("value")
-        name = node_text(name_node, frame.src) if name_node is not None else ""
-        if value_node is not None:
-            self.visit(value_node, None, frame)
-        value = literal(value_node, frame.src) if value_node is not None else ""
-        self.check_variable(name, value, frame)
+        variables.assignment(self, node, frame)
+
+    def _evaluated(self, node: Any, frame: _Frame) -> None:
+        """Arithmetic contexts, substring offsets and indirection (arithmetic.py)."""
+        kind = node.type
+        if kind == "compound_statement" or kind == "arithmetic_expansion" or kind == "c_style_for_statement":
+            if kind != "compound_statement" or (node.children and node.children[0].type == "(("):
+                body = node.child_by_field_name("body")
+                for child in node.children:
+                    if child.is_named and child != body:
+                        arithmetic.scan(self, child, frame)
+        elif kind == "subscript":
+            index = node.child_by_field_name("index")
+            if index is not None:
+                arithmetic.scan(self, index, frame)
+        elif kind == "test_command":
+            arithmetic.test_command(self, node, frame)
+        else:
+            arithmetic.expansion(self, node, frame)
 
     def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
         """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD."""
@@ -394,14 +422,9 @@ class Analyzer:
                 value = None  # a glob or brace pattern as the command word: unknown program
             argv.append(value)
         for assignment in assignments:
-            if name_seen:
-                name_node = assignment.child_by_field_name("name")
-                value_node = assignment.child_by_field_name("value")
-                if value_node is not None:
-                    self.visit(value_node, None, frame)
-                value = literal(value_node, frame.src) if value_node is not None else ""
-                self.check_variable(node_text(name_node, frame.src) if name_node is not None else "", value, frame)
-            else:
+            name_node = assignment.child_by_field_name("name")
+            name = node_text(name_node, frame.src) if name_node is not None else ""
+            if not (name_seen and variables.harmless_prefix(name, argv[0])):
                 self._assignment(assignment, frame)
         if name_seen:
             self.run(argv, stdin, frame)
@@ -426,6 +449,9 @@ class Analyzer:
             # Aliases may or may not expand (expand_aliases, same line): judge both readings.
             self.add(Execution("program", name, tuple(args), frame.via, word=word))
             self.code(" ".join([self.aliases[word], *map(_quote, args)]), frame, f"alias {word}")
+            return
+        if plain and word in variables.BUILTINS:
+            variables.BUILTINS[word](self, word, name, args, stdin, frame)
             return
         if key == "coproc":
             raise AnalysisError("`coproc` is not supported; run the command directly")
@@ -845,6 +871,7 @@ def analyze(command: str) -> Analysis:
         if root.has_error:
             return Analysis((), (), "the command is not valid shell syntax")
         analyzer.visit(root, None, _Frame(0, (), True, src))
+        variables.settle(analyzer)
     except AnalysisError as exc:
         return Analysis(tuple(analyzer.executions), tuple(analyzer.writes), str(exc))
     except RecursionError:

@@ -35,7 +35,8 @@ class Execution(NamedTuple):
     "function" (a function defined earlier in the same command; its body is analysed where defined),
     "code" (code we cannot see as commands: `origin` says why: "inline" interpreter code in `code`,
     "pipe" code read from a pipe, "dynamic" code built at run time, "config" code loaded from
-    configuration or a loader variable, "source" a sourced file).
+    configuration or a loader variable, "source" a sourced file, "arithmetic" a value only known at run
+    time that bash evaluates as arithmetic or as a subscript, where it can run commands).
     """
 
     kind: str

@@ -6,6 +6,9 @@ Doubtful cases, decided deliberately:
 - Analysis failures (syntax errors, unsupported constructs, nesting too deep) are denied under every
   profile: the agent can always rephrase, and an attacker's best trick is the one we cannot parse.
 - A command word that is not a literal (`$X`, `${X:-y}`, globs) is denied under every profile.
+- A value only known at run time that bash evaluates as arithmetic or as an array subscript (`(( n ))`
+  after `read n`, `$(( $(cmd) ))`, `unset "$name"`) is denied under every profile: bash expands
+  `$(...)` inside it (arithmetic.py).
 - Code read from a pipe (`... | sh`, `curl ... | python`) and code built at run time (`eval "$X"`,
   `python -c "$CODE"`, git `ext::`) are denied under every profile: they exist to hide what runs.
 - Inline interpreter code (`python -c`, `node -e`, awk with `system()`, ...) is denied under an allow
@@ -228,6 +231,15 @@ def _judge_code(ex: Execution, analysis: Analysis, profile: Profile, ctx: Policy
             "shell.dynamic_code",
             f"`{label}` would run code that is only known at run time, which cannot be checked. Write the "
             "command out literally.",
+            analysis,
+        )
+    if ex.origin == "arithmetic":
+        return _deny(
+            "shell.arithmetic_code",
+            f"`{label}`: bash evaluates arithmetic, array subscripts and `[[ -gt ]]` operands recursively, "
+            "expanding `$(...)` found in them, so a value only known at run time there can run commands. "
+            'Compare numbers with `[ "$n" -gt 2 ]` (test does not evaluate them), keep subscripts literal, or '
+            "write the value out.",
             analysis,
         )
     if shell.mode == "allowlist":
