@@ -9,12 +9,12 @@ Anything the walker does not recognise is an analysis failure, never a silent pa
 
 from __future__ import annotations
 
-import posixpath
 import shlex
 from functools import lru_cache
 from typing import Any
 
 from . import arithmetic, launchers, runners, variables
+from .directories import Links, cd_target, join_cwd
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -71,6 +71,7 @@ _LEAVES = frozenset(
     }
 )  # fmt: skip
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_LOOPS = frozenset({"while_statement", "for_statement", "c_style_for_statement"})
 # Nodes where bash evaluates arithmetic, follows a name in a value or sets a variable (arithmetic.py).
 _EVALUATING = frozenset(
     {"compound_statement", "arithmetic_expansion", "c_style_for_statement", "subscript", "test_command", "expansion"}
@@ -103,21 +104,6 @@ def _basename(word: str) -> str:
     return word.rstrip("/").rsplit("/", 1)[-1] if "/" in word else word
 
 
-def join_cwd(cwd: str | None, target: str | None) -> str | None:
-    """The directory `cd target` leads to from `cwd` (same encoding as Write.cwds)."""
-    if cwd is None or target is None:
-        return None
-    if target.startswith("/"):
-        return posixpath.normpath(target)
-    if target == "~" or target.startswith("~/"):
-        return "~/" + posixpath.normpath(target[2:] or ".")
-    if target.startswith("~"):
-        return None
-    if cwd == "":
-        return posixpath.normpath(target)
-    return posixpath.normpath(posixpath.join(cwd, target))
-
-
 def _quote(arg: str | None) -> str:
     # An unknown argument stays unknown when re-parsed: a parameter expansion bash cannot fold.
     return '"$__UNKNOWN__"' if arg is None else shlex.quote(arg)
@@ -133,6 +119,9 @@ class Analyzer:
         self.functions: set[str] = set()
         self.aliases: dict[str, str] = {}
         self.variables = Variables()
+        self.links = Links()
+        self.loops = False  # a loop was met: writes and links may run in any order
+        self.cdpath_cwds: set[str | None] = set()
         self.top_frame = _Frame(0, (), True, b"")
 
     # ----- results -------------------------------------------------------------------------------------
@@ -140,6 +129,7 @@ class Analyzer:
         if len(self.executions) >= MAX_EXECUTIONS:
             raise AnalysisError("the command expands to too many executions")
         self.executions.append(execution)
+        self.links.note(self, execution)
 
     def add_code(self, origin: str, name: str, code: str | None, frame: _Frame) -> None:
         if origin == "inline" and code is None:
@@ -148,6 +138,16 @@ class Analyzer:
 
     def add_write(self, target: str | None, via: str) -> None:
         self.writes.append(Write(target, tuple(self.cwds), via))
+
+    def settle_places(self) -> None:
+        """After the walk: directories CDPATH may have changed, writes through links made on the way."""
+        if self.variables.cdpath and self.cdpath_cwds:
+            unsure = self.cdpath_cwds
+            self.writes = [w._replace(cwds=tuple(None if c in unsure else c for c in w.cwds)) for w in self.writes]
+            self.executions = [
+                e._replace(cwds=tuple(None if c in unsure else c for c in e.cwds)) for e in self.executions
+            ]
+        self.writes = self.links.settle(self.writes)
 
     # ----- code strings --------------------------------------------------------------------------------
     def code(self, text: str | None, frame: _Frame, label: str) -> None:
@@ -220,6 +220,7 @@ class Analyzer:
                 self._evaluated(node, inner)
             elif kind == "for_statement":
                 variables.for_loop(self, node, inner)
+            self.loops = self.loops or kind in _LOOPS
             for child in node.children:
                 if child.is_named:
                     self.visit(child, stdin, inner)
@@ -495,7 +496,7 @@ class Analyzer:
             self.code(text, frame, f"{name} -c")
         for assignment in parsed.assignments:
             var, _, value = assignment.partition("=")
-            self.check_variable(var, value, frame)
+            variables.assign(self, var, value, frame)
         inner = frame.inner(name)
         command = parsed.command
         if command is None:
@@ -678,12 +679,10 @@ class Analyzer:
 
     def _cd(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        operands = [a for a in args if a is None or not (a.startswith("-") and len(a) > 1)]
-        if name.lower() == "popd" or operands[:1] == ["-"]:
-            target: str | None = None
-        else:
-            target = operands[0] if operands else "~"
+        target, searched = cd_target(name, args)
         new = [join_cwd(cwd, target) for cwd in self.cwds]
+        # Directories CDPATH may redirect (and those below them): unknown if the command sets CDPATH.
+        self.cdpath_cwds.update(n for n, c in zip(new, self.cwds, strict=True) if searched or c in self.cdpath_cwds)
         merged = list(dict.fromkeys([*self.cwds, *new]))
         self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
 
@@ -872,6 +871,7 @@ def analyze(command: str) -> Analysis:
             return Analysis((), (), "the command is not valid shell syntax")
         analyzer.visit(root, None, _Frame(0, (), True, src))
         variables.settle(analyzer)
+        analyzer.settle_places()
     except AnalysisError as exc:
         return Analysis(tuple(analyzer.executions), tuple(analyzer.writes), str(exc))
     except RecursionError:

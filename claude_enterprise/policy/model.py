@@ -62,6 +62,7 @@ class Write(NamedTuple):
     target: str | None
     cwds: tuple[str | None, ...]
     via: str
+    after_link: str | None = None  # an earlier program of the command that may have made the path a link
 
 
 class Analysis(NamedTuple):

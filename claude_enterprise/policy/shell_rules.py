@@ -23,6 +23,10 @@ Doubtful cases, decided deliberately:
 - Network: under a restricted network, URLs given to git, pip and npm must be on allowed domains, and
   `/dev/tcp` / `/dev/udp` redirections are denied. Shell writes to the agent's own settings and audit
   files are denied under every profile (`file.protected`).
+- Where a write lands: `cd` through CDPATH the command sets, `cd -`, `popd` and `a/..` lead somewhere
+  unknown; after `ln`, an archive extraction, `git checkout`, `cp -r` or `mv` in the same command, a
+  write may pass through a new link: a literal `ln` is followed, anything else is unknown
+  (directories.py). Unknown places are outside the project.
 - `rm -r` is destructive when a target is `/`, the home directory, the project itself, a path only
   known at run time, or outside the project; temporary directories (/tmp/x, /var/tmp/x) are allowed.
 """
@@ -303,6 +307,14 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
             "shell.write.disabled",
             f"Writing files is disabled by {_profile_label(pname)}; `{write.via}` would write "
             f"`{target or '?'}`. Print the output instead.",
+            analysis,
+        )
+    if write.after_link is not None and target is None:
+        return _deny(
+            "shell.write.after_link",
+            f"`{write.after_link}` earlier in this command can create symbolic links, so where `{write.via}` "
+            f"writes is only known once it has run; {_profile_label(pname)} allows writes inside the project "
+            "only. Run the write as a separate command afterwards.",
             analysis,
         )
     if not write_allowed_inside(target, write.cwds, ctx):

@@ -97,7 +97,7 @@ def settle(an: Analyzer) -> None:
             base = arithmetic.reference(an, target, an.top_frame, f"nameref {ref}")
             if base is not None:
                 for value in values:
-                    an.check_variable(base, value, an.top_frame)
+                    assign(an, base, value, an.top_frame)
 
 
 # ----- declare, local, typeset, export, readonly -------------------------------------------------------
