@@ -152,7 +152,8 @@ class Links:
 
 def _through(write: Write, program: str, path: str | None, target: str | None) -> list[Write]:
     """`write` read as passing through a link at `path` to `target` (None: anywhere, unknown)."""
-    unknown = Write(None, write.cwds, write.via, after_link=program)
+    # Through a link of unknown place, the path lands below a directory only known at run time.
+    unknown = Write(write.target, (None,), write.via, after_link=program)
     if path is None:
         return [unknown]
     extra: list[Write] = []

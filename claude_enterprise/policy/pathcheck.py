@@ -115,7 +115,7 @@ def write_protected(target: str | None, cwds: tuple[str | None, ...], ctx: Polic
     if target is None:
         return False
     for cwd in cwds:
-        if cwd is None and not target.startswith(("/", "~")) and _may_be_protected(target, ctx):
+        if cwd is None and _may_be_protected(target, ctx):
             return True
         resolved = resolve(target, cwd, ctx)
         lexical = posixpath.join(cwd, target) if cwd and not cwd.startswith("~") else target

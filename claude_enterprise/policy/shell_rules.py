@@ -309,7 +309,7 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
             f"`{target or '?'}`. Print the output instead.",
             analysis,
         )
-    if write.after_link is not None and target is None:
+    if write.after_link is not None and None in write.cwds:
         return _deny(
             "shell.write.after_link",
             f"`{write.after_link}` earlier in this command can create symbolic links, so where `{write.via}` "
