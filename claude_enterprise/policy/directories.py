@@ -120,7 +120,7 @@ class Links:
         self.made: list[tuple[str, str | None, str | None, int]] = []
 
     def note(self, an: Analyzer, ex: Execution) -> None:
-        if ex.kind != "program" or (ex.name or "").lower() not in LINK_PROGRAMS or not _makes_links(ex):
+        if ex.name is None or ex.name.lower() not in LINK_PROGRAMS or ex.kind != "program" or not _makes_links(ex):
             return
         # Loops and functions run their writes in any order relative to the link: all count.
         first = 0 if an.loops or an.functions or any(v.startswith("function ") for v in ex.via) else len(an.writes)

@@ -66,6 +66,8 @@ def settle(an: Analyzer) -> None:
     """After the walk: judge the values that reach arithmetic, indirection and namerefs. New uses found
     on the way (a value naming another variable) are followed until none are left."""
     state = an.variables
+    if not (state._uses or state.integers or state._indirect or state.namerefs):
+        return
     seen: set[str] = set()
     for name in sorted(state.integers):
         state.use(name, None)
