@@ -287,6 +287,11 @@ class Analyzer:
             else:
                 self.visit(child, None, frame)
         if body is not None:
+            if body.type == "command" and body.children:
+                # `true {PATH}>/dev/null` ends the command with the variable a redirection sets.
+                redirect = next((c for c in node.children if c.type in _REDIRECTS), None)
+                if redirect is not None and body.children[-1].end_byte == redirect.start_byte:
+                    variables.fd_variable(self, body.children[-1], frame)
             self.visit(body, stdin, frame)
         for target, operator in writes:
             self.add_write(target, operator)

@@ -141,6 +141,8 @@ def test_command(an: Analyzer, node: Any, frame: Any) -> None:
         child = stack.pop()
         if child.type == "binary_expression":
             operator = child.child_by_field_name("operator")
+            if double and any(c.type == "=~" for c in child.children):
+                an.variables.values.setdefault("BASH_REMATCH", []).append(None)  # the matched text
             if double and operator is not None and node_text(operator, frame.src) in ARITHMETIC_TESTS:
                 for side in ("left", "right"):
                     operand = child.child_by_field_name(side)

@@ -10,16 +10,19 @@ command counts everywhere, which only adds scrutiny (loops and functions run in 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import arithmetic
 from .model import Execution
+from .tables import CODE_VARIABLES, LOADER_VARIABLE_PREFIXES, LOADER_VARIABLES, PROMPT_VARIABLES
 from .words import is_pattern, literal, node_text
 
 if TYPE_CHECKING:
     from .analysis import Analyzer
 
 Argv = list[str | None]
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 class Variables:
@@ -42,6 +45,16 @@ class Variables:
     def indirect(self, name: str, frame: Any) -> None:
         """`${!name}`: name's value is used as a variable reference."""
         self._indirect.append((name, frame))
+
+
+def is_sensitive(name: str) -> bool:
+    """A variable whose value runs code or changes what programs load (tables.py)."""
+    return (
+        name in CODE_VARIABLES
+        or name in LOADER_VARIABLES
+        or name in PROMPT_VARIABLES
+        or name.startswith(LOADER_VARIABLE_PREFIXES)
+    )
 
 
 def assign(an: Analyzer, name: str, value: str | None, frame: Any) -> None:
@@ -80,6 +93,8 @@ def settle(an: Analyzer) -> None:
                 continue
             seen.add(name)
             frame = frame or an.top_frame
+            if is_sensitive(name):
+                an.check_variable(name, None, frame)  # `let PATH=5`, `(( IFS = 1 ))` assign a number
             for value in [*state.values.get(name, ()), *state.namerefs.get(name, ())]:
                 if value is None:
                     an.add_code("arithmetic", f"${name} in arithmetic", None, frame)
@@ -327,6 +342,21 @@ def unset(an: Analyzer, node: Any, frame: Any) -> None:
                 arithmetic.reference(an, text, frame, "unset")
 
 
+def _wait(an: Analyzer, word: str, name: str, args: Argv, stdin: Any, frame: Any) -> None:
+    _program(an, word, name, args, frame)
+    parsed = _options(args, "p")
+    if parsed is None or "p" in parsed[0]:
+        assign_reference(an, None if parsed is None else parsed[0]["p"], None, frame, "wait -p")
+
+
+def fd_variable(an: Analyzer, word: Any, frame: Any) -> None:
+    """`{NAME}>file` (any command, `exec` above all) stores the new descriptor's number in NAME:
+    `true {PATH}>/dev/null` makes PATH a relative directory such as `10`."""
+    text = node_text(word, frame.src)
+    if text.startswith("{") and text.endswith("}") and _IDENTIFIER.fullmatch(text[1:-1]):
+        assign(an, text[1:-1], "10", frame)
+
+
 def harmless_prefix(name: str, command: str | None) -> bool:
     """`IFS= read -r line`: IFS given to a builtin that splits input only changes how it splits."""
     return name == "IFS" and command in ("read", "mapfile", "readarray")
@@ -342,4 +372,5 @@ BUILTINS = {
     "let": _let,
     "test": _test,
     "[": _test,
+    "wait": _wait,
 }
