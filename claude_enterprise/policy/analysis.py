@@ -430,7 +430,7 @@ class Analyzer:
         for assignment in assignments:
             name_node = assignment.child_by_field_name("name")
             name = node_text(name_node, frame.src) if name_node is not None else ""
-            if not (name_seen and variables.harmless_prefix(name, argv[0])):
+            if not (name_seen and argv and variables.harmless_prefix(name, argv[0])):
                 self._assignment(assignment, frame)
         if name_seen:
             self.run(argv, stdin, frame)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 Argv = list[str | None]
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_GLOB = re.compile(r"(?<!\\)[*?\[]")
 
 
 class Variables:
@@ -225,8 +226,16 @@ def for_loop(an: Analyzer, node: Any, frame: Any) -> None:
     if not values:
         assign(an, name, None, frame)
     for value_node in values:
-        value = None if is_pattern(value_node, frame.src) else literal(value_node, frame.src)
-        assign(an, name, value, frame)
+        assign(an, name, _loop_value(value_node, frame), frame)
+
+
+def _loop_value(node: Any, frame: Any) -> str | None:
+    """A loop word's value. A brace pattern (`{1..5}`) only recombines text written in the command, so
+    its text stands for its values; a glob yields file names, known only at run time."""
+    if is_pattern(node, frame.src):
+        text = node_text(node, frame.src)
+        return None if _GLOB.search(text) else text
+    return literal(node, frame.src)
 
 
 # ----- builtins that set variables ---------------------------------------------------------------------
