@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import arithmetic, launchers, runners, variables
-from .directories import Links, cd_target, join_cwd
+from .directories import Links, cd_target, climbs, join_cwd, sets_physical
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -121,7 +121,9 @@ class Analyzer:
         self.variables = Variables()
         self.links = Links()
         self.loops = False  # a loop was met: writes and links may run in any order
-        self.cdpath_cwds: set[str | None] = set()
+        self.cdpath_cwds: set[str | None] = set()  # directories `cd` found through CDPATH, and below
+        self.physical = False  # `cd -P` or `set -P` met: `..` after a link goes where the link points
+        self.climbed_cwds: set[str | None] = set()  # directories reached by `..` from one entered by name
         self.top_frame = _Frame(0, (), True, b"")
 
     # ----- results -------------------------------------------------------------------------------------
@@ -130,6 +132,8 @@ class Analyzer:
             raise AnalysisError("the command expands to too many executions")
         self.executions.append(execution)
         self.links.note(self, execution)
+        if execution.name == "set" and sets_physical(execution.args):
+            self.physical = True
 
     def add_code(self, origin: str, name: str, code: str | None, frame: _Frame) -> None:
         if origin == "inline" and code is None:
@@ -141,8 +145,10 @@ class Analyzer:
 
     def settle_places(self) -> None:
         """After the walk: directories CDPATH may have changed, writes through links made on the way."""
-        if self.variables.cdpath and self.cdpath_cwds:
-            unsure = self.cdpath_cwds
+        unsure = (self.cdpath_cwds if self.variables.cdpath else set()) | (
+            self.climbed_cwds if self.physical else set()
+        )
+        if unsure:
             self.writes = [w._replace(cwds=tuple(None if c in unsure else c for c in w.cwds)) for w in self.writes]
             self.executions = [
                 e._replace(cwds=tuple(None if c in unsure else c for c in e.cwds)) for e in self.executions
@@ -688,6 +694,12 @@ class Analyzer:
         new = [join_cwd(cwd, target) for cwd in self.cwds]
         # Directories CDPATH may redirect (and those below them): unknown if the command sets CDPATH.
         self.cdpath_cwds.update(n for n, c in zip(new, self.cwds, strict=True) if searched or c in self.cdpath_cwds)
+        # Likewise `..` from a directory entered by name, if bash follows links physically.
+        self.physical = self.physical or any(a is not None and a.startswith("-") and "P" in a for a in args)
+        climbing = target is not None and climbs(target)
+        self.climbed_cwds.update(
+            n for n, c in zip(new, self.cwds, strict=True) if (climbing and c != "") or c in self.climbed_cwds
+        )
         merged = list(dict.fromkeys([*self.cwds, *new]))
         self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
 

@@ -161,10 +161,32 @@ def _through(write: Write, program: str, path: str | None, target: str | None) -
         landing = join_cwd(cwd, write.target)
         if landing is None or landing.startswith("/") != path.startswith("/"):
             extra.append(unknown)  # the two cannot be compared
-        elif landing == path or landing.startswith(path.rstrip("/") + "/"):
-            mapped = None if target is None else target + landing[len(path) :]
-            extra.append(Write(mapped, ("",), write.via, after_link=program))
+            continue
+        # `d/../x` climbs from d's target: compare the path with its `..` kept as well.
+        for candidate in dict.fromkeys((landing, _raw_join(cwd, write.target))):
+            if candidate is not None and (candidate == path or candidate.startswith(path.rstrip("/") + "/")):
+                mapped = None if target is None else posixpath.normpath(target + candidate[len(path) :])
+                extra.append(Write(mapped, ("",), write.via, after_link=program))
     return extra
+
+
+def _raw_join(cwd: str | None, target: str | None) -> str | None:
+    if cwd is None or target is None or target.startswith("~"):
+        return None
+    return target if target.startswith("/") or cwd == "" else f"{cwd}/{target}"
+
+
+def climbs(path: str) -> bool:
+    """Has `path` a `..` component? From a directory entered through a link, `..` goes where the link
+    points when bash is in physical mode (`cd -P`, `set -P`)."""
+    return ".." in path.split("/")
+
+
+def sets_physical(args: tuple[str | None, ...]) -> bool:
+    """`set -P`, `set -eP`, `set -o physical`: cd follows links physically from then on."""
+    return any(
+        a is None or (a.startswith("-") and not a.startswith("--") and "P" in a) or a == "physical" for a in args
+    )
 
 
 def _ln_link(ex: Execution) -> tuple[str, str | None, bool] | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from claude_enterprise.policy import PolicyContext, analyze
-from claude_enterprise.policy.directories import cd_target, uncertain
+from claude_enterprise.policy.directories import cd_target, sets_physical, uncertain
 from claude_enterprise.policy.model import Write
 from claude_enterprise.policy.paths import symlinked_write
 from claude_enterprise.profiles import Profile
@@ -49,12 +49,22 @@ def test_cdpath_set_by_the_command_makes_searched_directories_unknown() -> None:
     assert analyze("CDPATH=/etc cd ./src && echo x > out").writes[0].cwds == ("", "src")
 
 
+def test_dotdot_from_a_named_directory_is_unknown_in_physical_mode() -> None:
+    assert sets_physical(("-P",)) and sets_physical(("-eP",)) and sets_physical(("-o", "physical"))
+    assert not sets_physical(("-e",)) and not sets_physical(("-o", "pipefail"))
+    assert analyze("cd src; cd ..; echo x > out").writes[0].cwds == ("", "src", "..", ".")
+    for command in ("cd link; set -P; cd ..; echo x > out", "cd -P link && cd .. && echo x > out"):
+        assert None in analyze(command).writes[0].cwds, command
+
+
 def test_a_literal_link_is_followed() -> None:
     writes = analyze("ln -s /home/dev/.ssh d && echo k >> d/authorized_keys").writes
     assert Write("/home/dev/.ssh/authorized_keys", ("",), ">>", after_link="ln") in writes
     # A symbolic link's relative target is read from the link's own directory.
     relative = analyze("ln -s ../outside sub/d && echo x > sub/d/f").writes
     assert Write("outside/f", ("",), ">", after_link="ln") in relative
+    climbing = analyze("ln -s /etc/ssh d && cd d && echo x > ../x").writes
+    assert Write("/etc/x", ("",), ">", after_link="ln") in climbing  # `..` climbs from the link's target
     hard = analyze("ln /etc/passwd h && echo x >> h").writes
     assert Write("/etc/passwd", ("",), ">>", after_link="ln") in hard
 
