@@ -9,12 +9,12 @@ Anything the walker does not recognise is an analysis failure, never a silent pa
 
 from __future__ import annotations
 
-import posixpath
 import shlex
 from functools import lru_cache
 from typing import Any
 
-from . import launchers, npm_commands, runners, tool_network, tool_writes
+from . import arithmetic, launchers, npm_commands, runners, tool_network, tool_writes, variables
+from .directories import Links, cd_target, climbs, join_cwd, sets_physical
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -42,6 +42,7 @@ from .tables import (
     canonical,
     interpreter_kind,
 )
+from .variables import Variables
 from .words import is_pattern, literal, node_text
 
 MAX_DEPTH = 8  # nested code strings (`sh -c "eval '...'"`) before we give up and deny
@@ -73,6 +74,11 @@ _LEAVES = frozenset(
     }
 )  # fmt: skip
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_LOOPS = frozenset({"while_statement", "for_statement", "c_style_for_statement"})
+# Nodes where bash evaluates arithmetic, follows a name in a value or sets a variable (arithmetic.py).
+_EVALUATING = frozenset(
+    {"compound_statement", "arithmetic_expansion", "c_style_for_statement", "subscript", "test_command", "expansion"}
+)
 _WRITE_OPERATORS = frozenset({">", ">>", "&>", "&>>", ">|", ">&", "&>|"})
 _PIPE_TOKENS = frozenset({"|", "|&"})
 _NETWORK_DEVICES = ("/dev/tcp/", "/dev/udp/")
@@ -105,21 +111,6 @@ def _basename(word: str) -> str:
     return word.rstrip("/").rsplit("/", 1)[-1] if "/" in word else word
 
 
-def join_cwd(cwd: str | None, target: str | None) -> str | None:
-    """The directory `cd target` leads to from `cwd` (same encoding as Write.cwds)."""
-    if cwd is None or target is None:
-        return None
-    if target.startswith("/"):
-        return posixpath.normpath(target)
-    if target == "~" or target.startswith("~/"):
-        return "~/" + posixpath.normpath(target[2:] or ".")
-    if target.startswith("~"):
-        return None
-    if cwd == "":
-        return posixpath.normpath(target)
-    return posixpath.normpath(posixpath.join(cwd, target))
-
-
 def _quote(arg: str | None) -> str:
     # An unknown argument stays unknown when re-parsed: a parameter expansion bash cannot fold.
     return '"$__UNKNOWN__"' if arg is None else shlex.quote(arg)
@@ -134,12 +125,22 @@ class Analyzer:
         self.cwds: list[str | None] = [""]
         self.functions: set[str] = set()
         self.aliases: dict[str, str] = {}
+        self.variables = Variables()
+        self.links = Links()
+        self.loops = False  # a loop was met: writes and links may run in any order
+        self.cdpath_cwds: set[str | None] = set()  # directories `cd` found through CDPATH, and below
+        self.physical = False  # `cd -P` or `set -P` met: `..` after a link goes where the link points
+        self.climbed_cwds: set[str | None] = set()  # directories reached by `..` from one entered by name
+        self.top_frame = _Frame(0, (), True, b"")
 
     # ----- results -------------------------------------------------------------------------------------
     def add(self, execution: Execution) -> None:
         if len(self.executions) >= MAX_EXECUTIONS:
             raise AnalysisError("the command expands to too many executions")
         self.executions.append(execution)
+        self.links.note(self, execution)
+        if execution.name == "set" and sets_physical(execution.args):
+            self.physical = True
 
     def add_code(self, origin: str, name: str, code: str | None, frame: _Frame) -> None:
         if origin == "inline" and code is None:
@@ -148,6 +149,18 @@ class Analyzer:
 
     def add_write(self, target: str | None, via: str) -> None:
         self.writes.append(Write(target, tuple(self.cwds), via))
+
+    def settle_places(self) -> None:
+        """After the walk: directories CDPATH may have changed, writes through links made on the way."""
+        unsure = (self.cdpath_cwds if self.variables.cdpath else set()) | (
+            self.climbed_cwds if self.physical else set()
+        )
+        if unsure:
+            self.writes = [w._replace(cwds=tuple(None if c in unsure else c for c in w.cwds)) for w in self.writes]
+            self.executions = [
+                e._replace(cwds=tuple(None if c in unsure else c for c in e.cwds)) for e in self.executions
+            ]
+        self.writes = self.links.settle(self.writes)
 
     # ----- code strings --------------------------------------------------------------------------------
     def code(self, text: str | None, frame: _Frame, label: str) -> None:
@@ -193,13 +206,18 @@ class Analyzer:
                     self.visit(child, stdin, frame)
         elif kind in ("declaration_command", "unset_command"):
             name = node.children[0].type
+            if kind == "unset_command":
+                variables.unset(self, node, frame)
+            else:
+                variables.declaration(self, node, frame)
             self.add(Execution("program", name, (), frame.via, word=name))
             previous_end = node.children[0].end_byte
             for child in node.children[1:]:
                 if child.is_named:
                     if child.start_byte == previous_end:  # a split word (see _command)
                         raise AnalysisError(f"ambiguous quoting in `{name}`; add a space or quote it")
-                    self.visit(child, stdin, frame)
+                    if child.type != "variable_assignment":  # assignments: variables.declaration
+                        self.visit(child, stdin, frame)
                 previous_end = child.end_byte
         elif kind == "process_substitution":
             # >(cmd) reads what the outer command writes: a pipe into cmd.
@@ -211,6 +229,11 @@ class Analyzer:
             self._redirect(node, frame)
         elif kind in _TRANSPARENT_NODES:
             inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
+            if kind in _EVALUATING:
+                self._evaluated(node, inner)
+            elif kind == "for_statement":
+                variables.for_loop(self, node, inner)
+            self.loops = self.loops or kind in _LOOPS
             for child in node.children:
                 if child.is_named:
                     self.visit(child, stdin, inner)
@@ -232,13 +255,25 @@ class Analyzer:
                 self._redirect(child, frame)
 
     def _assignment(self, node: Any, frame: _Frame) -> None:
-        name_node = node.child_by_field_name("name")
-        value_node = node.child_by_field_name("value")
-        name = node_text(name_node, frame.src) if name_node is not None else ""
-        if value_node is not None:
-            self.visit(value_node, None, frame)
-        value = literal(value_node, frame.src) if value_node is not None else ""
-        self.check_variable(name, value, frame)
+        variables.assignment(self, node, frame)
+
+    def _evaluated(self, node: Any, frame: _Frame) -> None:
+        """Arithmetic contexts, substring offsets and indirection (arithmetic.py)."""
+        kind = node.type
+        if kind == "compound_statement" or kind == "arithmetic_expansion" or kind == "c_style_for_statement":
+            if kind != "compound_statement" or (node.children and node.children[0].type == "(("):
+                body = node.child_by_field_name("body")
+                for child in node.children:
+                    if child.is_named and child != body:
+                        arithmetic.scan(self, child, frame)
+        elif kind == "subscript":
+            index = node.child_by_field_name("index")
+            if index is not None:
+                arithmetic.scan(self, index, frame)
+        elif kind == "test_command":
+            arithmetic.test_command(self, node, frame)
+        else:
+            arithmetic.expansion(self, node, frame)
 
     def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
         """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD;
@@ -272,6 +307,11 @@ class Analyzer:
             else:
                 self.visit(child, None, frame)
         if body is not None:
+            if body.type == "command" and body.children:
+                # `true {PATH}>/dev/null` ends the command with the variable a redirection sets.
+                redirect = next((c for c in node.children if c.type in _REDIRECTS), None)
+                if redirect is not None and body.children[-1].end_byte == redirect.start_byte:
+                    variables.fd_variable(self, body.children[-1], frame)
             self.visit(body, stdin, frame)
         for target, operator in writes:
             self.add_write(target, operator)
@@ -408,14 +448,9 @@ class Analyzer:
                 value = None  # a glob or brace pattern as the command word: unknown program
             argv.append(value)
         for assignment in assignments:
-            if name_seen:
-                name_node = assignment.child_by_field_name("name")
-                value_node = assignment.child_by_field_name("value")
-                if value_node is not None:
-                    self.visit(value_node, None, frame)
-                value = literal(value_node, frame.src) if value_node is not None else ""
-                self.check_variable(node_text(name_node, frame.src) if name_node is not None else "", value, frame)
-            else:
+            name_node = assignment.child_by_field_name("name")
+            name = node_text(name_node, frame.src) if name_node is not None else ""
+            if not (name_seen and argv and variables.harmless_prefix(name, argv[0])):
                 self._assignment(assignment, frame)
         if name_seen:
             self.run(argv, stdin, frame)
@@ -440,6 +475,9 @@ class Analyzer:
             # Aliases may or may not expand (expand_aliases, same line): judge both readings.
             self.add(Execution("program", name, tuple(args), frame.via, word=word))
             self.code(" ".join([self.aliases[word], *map(_quote, args)]), frame, f"alias {word}")
+            return
+        if plain and word in variables.BUILTINS:
+            variables.BUILTINS[word](self, word, name, args, stdin, frame)
             return
         if key == "coproc":
             raise AnalysisError("`coproc` is not supported; run the command directly")
@@ -485,7 +523,7 @@ class Analyzer:
             self.code(text, frame, f"{name} -c")
         for assignment in parsed.assignments:
             var, _, value = assignment.partition("=")
-            self.check_variable(var, value, frame)
+            variables.assign(self, var, value, frame)
         inner = frame.inner(name)
         command = parsed.command
         if command is None:
@@ -668,12 +706,16 @@ class Analyzer:
 
     def _cd(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        operands = [a for a in args if a is None or not (a.startswith("-") and len(a) > 1)]
-        if name.lower() == "popd" or operands[:1] == ["-"]:
-            target: str | None = None
-        else:
-            target = operands[0] if operands else "~"
+        target, searched = cd_target(name, args)
         new = [join_cwd(cwd, target) for cwd in self.cwds]
+        # Directories CDPATH may redirect (and those below them): unknown if the command sets CDPATH.
+        self.cdpath_cwds.update(n for n, c in zip(new, self.cwds, strict=True) if searched or c in self.cdpath_cwds)
+        # Likewise `..` from a directory entered by name, if bash follows links physically.
+        self.physical = self.physical or any(a is not None and a.startswith("-") and "P" in a for a in args)
+        climbing = target is not None and climbs(target)
+        self.climbed_cwds.update(
+            n for n, c in zip(new, self.cwds, strict=True) if (climbing and c != "") or c in self.climbed_cwds
+        )
         merged = list(dict.fromkeys([*self.cwds, *new]))
         self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
 
@@ -861,6 +903,8 @@ def analyze(command: str) -> Analysis:
         if root.has_error:
             return Analysis((), (), "the command is not valid shell syntax")
         analyzer.visit(root, None, _Frame(0, (), True, src))
+        variables.settle(analyzer)
+        analyzer.settle_places()
     except AnalysisError as exc:
         return Analysis(tuple(analyzer.executions), tuple(analyzer.writes), str(exc))
     except RecursionError:

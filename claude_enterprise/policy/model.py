@@ -35,8 +35,9 @@ class Execution(NamedTuple):
     "function" (a function defined earlier in the same command; its body is analysed where defined),
     "code" (code we cannot see as commands: `origin` says why: "inline" interpreter code in `code`,
     "pipe" code read from a pipe, "dynamic" code built at run time, "config" code loaded from
-    configuration or a loader variable, "source" a sourced file), "network" (a registry, index or proxy
-    a tool would contact, set by configuration: `args` holds the setting's value).
+    configuration or a loader variable, "source" a sourced file, "arithmetic" a value only known at run
+    time that bash evaluates as arithmetic or as a subscript, where it can run commands), "network" (a
+    registry, index or proxy a tool would contact, set by configuration: `args` holds the setting's value).
     """
 
     kind: str
@@ -64,6 +65,7 @@ class Write(NamedTuple):
     target: str | None
     cwds: tuple[str | None, ...]
     via: str
+    after_link: str | None = None  # an earlier program of the command that may have made the path a link
 
 
 class Analysis(NamedTuple):

@@ -98,10 +98,25 @@ def protected(path: str, ctx: PolicyContext) -> bool:
     return any(under(path, root, ctx) for root in roots)
 
 
+# Names that make a file protected wherever its directory is (see `protected`).
+_PROTECTED_NAMES = frozenset({"settings.json", "settings.local.json", ".claude.json"})
+_PROTECTED_DIR_NAMES = frozenset({"claude-enterprise", "claude-code", "ClaudeEnterprise", "ClaudeCode", ".claude"})
+
+
+def _may_be_protected(target: str, ctx: PolicyContext) -> bool:
+    """From a directory only known at run time (`cd -`, CDPATH), `settings.json` may be a Claude Code
+    settings file: a protected file name, or a path through a protected directory's name, is protected."""
+    parts = [p for p in _fold(target, ctx).split("/") if p]
+    names = {_fold(n, ctx) for n in _PROTECTED_DIR_NAMES}
+    return bool(parts) and (parts[-1] in _PROTECTED_NAMES or any(p in names for p in parts[:-1]))
+
+
 def write_protected(target: str | None, cwds: tuple[str | None, ...], ctx: PolicyContext) -> bool:
     if target is None:
         return False
     for cwd in cwds:
+        if cwd is None and _may_be_protected(target, ctx):
+            return True
         resolved = resolve(target, cwd, ctx)
         lexical = posixpath.join(cwd, target) if cwd and not cwd.startswith("~") else target
         if protected(lexical if resolved is None or resolved == INSIDE else resolved, ctx):

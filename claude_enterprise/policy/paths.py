@@ -30,6 +30,15 @@ def resolve_tool_input(tool_name: str, tool_input: Mapping[str, Any], cwd: str) 
     return resolved
 
 
+def _unnormalised(target: str | None, cwd: str | None, ctx: PolicyContext) -> str | None:
+    """`target` joined to its directory without folding `..`: the kernel resolves `link/..` from where
+    the link points, so realpath must see the `..` after the link."""
+    if target is None or cwd is None or target.startswith("~") or cwd.startswith("~"):
+        return None
+    base = cwd if cwd.startswith("/") else os.path.join(ctx.cwd, cwd) if ctx.cwd else None
+    return target if target.startswith("/") else os.path.join(base, target) if base else None
+
+
 def symlinked_write(command: str, profile: Profile, ctx: PolicyContext) -> Decision | None:
     """A deny when a file `command` writes is, once symlinks are followed, outside what the profile lets it
     write; None otherwise. For an already-allowed shell command, run where the file system is at hand.
@@ -48,7 +57,7 @@ def symlinked_write(command: str, profile: Profile, ctx: PolicyContext) -> Decis
             lexical = resolve(write.target, cwd, ctx)
             if lexical is None or lexical == INSIDE or lexical in HARMLESS_TARGETS or fd_target(lexical):
                 continue
-            real = os.path.realpath(lexical)
+            real = os.path.realpath(_unnormalised(write.target, cwd, ctx) or lexical)
             if real == lexical:
                 continue
             if protected(real, ctx):

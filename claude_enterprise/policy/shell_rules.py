@@ -6,6 +6,9 @@ Doubtful cases, decided deliberately:
 - Analysis failures (syntax errors, unsupported constructs, nesting too deep) are denied under every
   profile: the agent can always rephrase, and an attacker's best trick is the one we cannot parse.
 - A command word that is not a literal (`$X`, `${X:-y}`, globs) is denied under every profile.
+- A value only known at run time that bash evaluates as arithmetic or as an array subscript (`(( n ))`
+  after `read n`, `$(( $(cmd) ))`, `unset "$name"`) is denied under every profile: bash expands
+  `$(...)` inside it (arithmetic.py).
 - Code read from a pipe (`... | sh`, `curl ... | python`) and code built at run time (`eval "$X"`,
   `python -c "$CODE"`, git `ext::`) are denied under every profile: they exist to hide what runs.
 - Inline interpreter code (`python -c`, `node -e`, awk with `system()`, ...) is denied under an allow
@@ -23,6 +26,10 @@ Doubtful cases, decided deliberately:
 - Files that configure allowed tools (`.git/config`, `.git/hooks/*`, `.npmrc`, `pip.conf`) may not be
   written under an allow list or a restricted network (`file.tool_config`): what they will say cannot
   be judged. Registries, indexes and proxies set by variables or settings are judged like URLs.
+- Where a write lands: `cd` through CDPATH the command sets, `cd -`, `popd` and `a/..` lead somewhere
+  unknown; after `ln`, an archive extraction, `git checkout`, `cp -r` or `mv` in the same command, a
+  write may pass through a new link: a literal `ln` is followed, anything else is unknown
+  (directories.py). Unknown places are outside the project.
 - `rm -r` is destructive when a target is `/`, the home directory, the project itself, a path only
   known at run time, or outside the project; temporary directories (/tmp/x, /var/tmp/x) are allowed.
 """
@@ -245,6 +252,15 @@ def _judge_code(ex: Execution, analysis: Analysis, profile: Profile, ctx: Policy
             "command out literally.",
             analysis,
         )
+    if ex.origin == "arithmetic":
+        return _deny(
+            "shell.arithmetic_code",
+            f"`{label}`: bash evaluates arithmetic, array subscripts and `[[ -gt ]]` operands recursively, "
+            "expanding `$(...)` found in them, so a value only known at run time there can run commands. "
+            'Compare numbers with `[ "$n" -gt 2 ]` (test does not evaluate them), keep subscripts literal, or '
+            "write the value out.",
+            analysis,
+        )
     if shell.mode == "allowlist":
         if ex.origin == "inline":
             return _deny(
@@ -316,6 +332,14 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
             "shell.write.disabled",
             f"Writing files is disabled by {_profile_label(pname)}; `{write.via}` would write "
             f"`{target or '?'}`. Print the output instead.",
+            analysis,
+        )
+    if write.after_link is not None and None in write.cwds:
+        return _deny(
+            "shell.write.after_link",
+            f"`{write.after_link}` earlier in this command can create symbolic links, so where `{write.via}` "
+            f"writes is only known once it has run; {_profile_label(pname)} allows writes inside the project "
+            "only. Run the write as a separate command afterwards.",
             analysis,
         )
     if not write_allowed_inside(target, write.cwds, ctx):
