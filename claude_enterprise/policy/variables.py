@@ -188,15 +188,16 @@ def assignment(an: Analyzer, node: Any, frame: Any) -> None:
     name = _base_name(name_node, frame) if name_node is not None else None
     if name is None:
         return
+    literal_value = literal(value_node, frame.src) if value_node is not None else ""
     if value_node is None:
         value: str | None = ""
-    elif _numeric(value_node, frame):
-        value = "0"  # `n=$((n+1))`: a number, whatever it is
+    elif literal_value is None and _numeric(value_node, frame):
+        value = "0"  # `n=$((n+1))`: a number, whatever it is (a literal number keeps its value: PIP_USER=1)
     elif value_node.type == "array":
         elements = [literal(c, frame.src) for c in value_node.children if c.is_named]
         value = None if any(e is None for e in elements) else " ".join(e for e in elements if e is not None)
     else:
-        value = literal(value_node, frame.src)
+        value = literal_value
     assign(an, name, value, frame)
 
 
