@@ -18,6 +18,7 @@ from . import launchers, runners
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
+from .readonly import UTILITIES, read_only_use
 from .tables import (
     AWK_EXECUTES,
     AWK_OPTS,
@@ -40,6 +41,7 @@ from .tables import (
     interpreter_kind,
 )
 from .words import is_pattern, literal, node_text
+from .writers import file_writes, in_place_files
 
 MAX_DEPTH = 8  # nested code strings (`sh -c "eval '...'"`) before we give up and deny
 MAX_CWDS = 16  # possible working directories tracked before they collapse to "unknown"
@@ -113,6 +115,10 @@ def join_cwd(cwd: str | None, target: str | None) -> str | None:
     return posixpath.normpath(posixpath.join(cwd, target))
 
 
+def _short_option(arg: str | None, letter: str) -> bool:
+    return arg is not None and arg.startswith("-") and not arg.startswith("--") and letter in arg
+
+
 def _quote(arg: str | None) -> str:
     # An unknown argument stays unknown when re-parsed: a parameter expansion bash cannot fold.
     return '"$__UNKNOWN__"' if arg is None else shlex.quote(arg)
@@ -139,8 +145,8 @@ class Analyzer:
             origin = "dynamic"  # inline code built at run time cannot be inspected at all
         self.add(Execution("code", name, (), frame.via, origin=origin, code=code, word=name))
 
-    def add_write(self, target: str | None, via: str) -> None:
-        self.writes.append(Write(target, tuple(self.cwds), via))
+    def add_write(self, target: str | None, via: str, tree: bool = False) -> None:
+        self.writes.append(Write(target, tuple(self.cwds), via, tree))
 
     # ----- code strings --------------------------------------------------------------------------------
     def code(self, text: str | None, frame: _Frame, label: str) -> None:
@@ -433,7 +439,11 @@ class Analyzer:
         if handler is not None and (plain or key not in _BUILTIN_ONLY):
             handler(self, word, name, args, stdin, frame)
             return
-        if key in TRANSPARENT:
+        for write in file_writes(key, tuple(args)):
+            self.add_write(*write)
+        if key in UTILITIES and read_only_use(key, tuple(args)) is not None:
+            self._program(word, name, args, stdin, frame)  # fully understood: no runner needed
+        elif key in TRANSPARENT:
             self._wrapper(word, name, args, stdin, frame, transparent=True)
         elif key in PRIVILEGED:
             self._wrapper(word, name, args, stdin, frame, transparent=False)
@@ -452,9 +462,13 @@ class Analyzer:
         elif key in runners.RUNNERS:
             runners.RUNNERS[key](self, word, name, args, stdin, frame)
         else:
-            self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds)))
-            if key == "tee":
-                self._tee(args)
+            self._program(word, name, args, stdin, frame)
+
+    def _program(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        reads = (stdin[1],) if stdin is not None and stdin[0] == "file" else ()
+        self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds), reads=reads))
+        if name.lower() == "tee":
+            self._tee(args)
 
     def _wrapper(
         self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame, *, transparent: bool
@@ -549,7 +563,8 @@ class Analyzer:
             self.stdin_code(name, stdin, frame, shell=False)
 
     def _interpreter(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        spec = INTERPRETERS[interpreter_kind(name.lower()) or ""]
+        kind = interpreter_kind(name.lower()) or ""
+        spec = INTERPRETERS[kind]
         i = 0
         while i < len(args):
             arg = args[i]
@@ -574,6 +589,11 @@ class Analyzer:
                 if option in spec.code:
                     self.add(Execution("program", name, tuple(args), frame.via, word=word))
                     self.add_code("inline", name, attached if attached is not None else nxt, frame)
+                    if kind in ("perl", "ruby") and any(_short_option(a, "i") for a in args[: i + 1]):
+                        # perl/ruby -i: the operands after the code are files edited in place.
+                        files = args[i + (1 if attached is not None else 2) :]
+                        for write in in_place_files(files, f"{name} -i"):
+                            self.add_write(*write)
                     return
                 if option in spec.module:
                     module = attached if attached is not None else nxt
@@ -613,8 +633,12 @@ class Analyzer:
             self.add_code("dynamic", name, None, frame)
             return
         scripts = [v for k, v in parsed.values.items() if k in ("-e", "--expression")]
+        files = parsed.command
         if not scripts and not parsed.present & {"-f", "--file"} and parsed.command:
-            scripts = [parsed.command[0]]
+            scripts, files = [parsed.command[0]], parsed.command[1:]
+        if len(plain) < len(args):
+            for write in in_place_files(files, f"{name} -i"):
+                self.add_write(*write)
         for script in scripts:
             if script is None or SED_EXECUTES.search(script):
                 self.add_code("inline", name, script, frame)

@@ -31,9 +31,11 @@ from typing import TYPE_CHECKING
 
 from .analysis import analyze
 from .destructive import destructive
+from .inline_code import runs_programs, tree_delete
 from .model import Analysis, Decision, Execution, PolicyContext, Write
 from .pathcheck import HARMLESS_TARGETS, write_allowed_inside, write_protected
-from .tables import INERT_BUILTINS, canonical
+from .readonly import UTILITIES, read_only_refusal
+from .tables import INERT_BUILTINS, canonical, interpreter_kind
 from .web import domain_allowed, hosts_in_argument
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ _INLINE_DESTRUCTIVE = (
     (re.compile(r"\baws\b.*\b(delete|terminate|remove|deregister)-", re.S), "aws_delete"),
     (re.compile(r"\.(delete|terminate|deregister)_\w+\s*\(|\brm\s+-\w*[rR]", re.S), "inline_delete"),
 )
+_READ_HINT = "Use the Read, Glob and Grep tools for files inside the project, or pipe an allowed tool's output."
 _NETWORK_SUBCOMMANDS = {
     "git": frozenset({"clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "archive"}),
     "pip": frozenset({"install", "download", "wheel", "index"}),
@@ -180,7 +183,14 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             "Read/Edit for files) or ask the user to run it.",
             analysis,
         )
-    if allowlist and ex.kind == "program" and not _listed(names, shell.allow, ctx) and names[0] not in INERT_BUILTINS:
+    unlisted = allowlist and ex.kind == "program" and not _listed(names, shell.allow, ctx)
+    if unlisted and names[0] not in INERT_BUILTINS and shell.read_only_utilities and names[1].lower() in UTILITIES:
+        # A read-only text filter: admitted while it reads only stdin and project files.
+        refusal = read_only_refusal(ex, names[1].lower(), ctx)
+        if refusal is not None:
+            rule, what = refusal
+            return _deny(rule, f"{what}, which {_profile_label(pname)} does not allow. {_READ_HINT}", analysis)
+    elif unlisted and names[0] not in INERT_BUILTINS:
         return _deny(
             "shell.allowlist.not_allowed",
             f"`{ex.name}` is not on the allow list of {_profile_label(pname)} (allowed: {allowed_text}). "
@@ -246,6 +256,18 @@ def _judge_code(ex: Execution, analysis: Analysis, profile: Profile, ctx: Policy
             analysis,
         )
     if ex.origin == "inline" and ex.code is not None:
+        kind = interpreter_kind(label.lower()) or label.lower()
+        if shell.block_destructive and (what := tree_delete(ex.code, kind)) is not None:
+            return _deny(
+                f"shell.destructive.inline_{what}_delete",
+                f"The inline `{label}` code deletes "
+                + ("a directory tree" if what == "tree" else "cloud resources")
+                + f", which {_profile_label(pname)} blocks. Delete files inside the project with `rm`, or "
+                "describe the change for the user to perform.",
+                analysis,
+            )
+        if not runs_programs(ex.code, kind):
+            return None  # it only mentions names: without an execution primitive it cannot run them
         word = _inline_denied_word(ex.code, shell.deny, ctx)
         if word is not None:
             return _deny(
@@ -270,7 +292,7 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
     pname: str = profile.name
     level: str = profile.file_write
     target = write.target
-    if write_protected(target, write.cwds, ctx):
+    if write_protected(target, write.cwds, ctx, write.tree):
         return _deny(
             "file.protected",
             f"`{target}` controls the agent's own settings or audit trail and may not be written. Ask the "
