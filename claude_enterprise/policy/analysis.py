@@ -133,6 +133,7 @@ class Analyzer:
         self.cwds: list[str | None] = [""]
         self.functions: set[str] = set()
         self.aliases: dict[str, str] = {}
+        self.last_cd: list[str | None] | None = None  # the directories the latest `cd` leads to
 
     # ----- results -------------------------------------------------------------------------------------
     def add(self, execution: Execution) -> None:
@@ -208,6 +209,8 @@ class Analyzer:
                     self.visit(child, ("pipe", None) if writes_into else None, frame)
         elif kind in _REDIRECTS:
             self._redirect(node, frame)
+        elif kind == "list":
+            self._list(node, stdin, frame)
         elif kind in _TRANSPARENT_NODES:
             inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
             for child in node.children:
@@ -215,6 +218,20 @@ class Analyzer:
                     self.visit(child, stdin, inner)
         else:
             raise AnalysisError(f"unsupported shell construct `{kind}`")
+
+    def _list(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+        """`a && b` / `a || b` / `a; b`. What follows `cd DIR &&` runs only if the cd succeeded, so there
+        the directory before it no longer applies (`cd build && rm -rf *` stays inside build)."""
+        inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
+        children = node.children
+        for index, child in enumerate(children):
+            if not child.is_named:
+                continue
+            self.last_cd = None
+            self.visit(child, stdin, inner)
+            follows = children[index + 1].type if index + 1 < len(children) else ""
+            if follows == "&&" and child.type == "command" and self.last_cd is not None:
+                self.cwds = self.last_cd
 
     def _function(self, node: Any, frame: _Frame) -> None:
         name_node = node.child_by_field_name("name")
@@ -263,10 +280,16 @@ class Analyzer:
                 stdin = self._redirect(child, frame, stdin, after, writes)
             else:
                 self.visit(child, None, frame)
+        cwds_before = self.cwds
         if body is not None:
             self.visit(body, stdin, frame)
+        cwds_after = self.cwds
+        if body is None or body.type != "list":
+            # A group's redirection is opened before its body runs: a `cd` inside does not apply to it.
+            self.cwds = list(dict.fromkeys([*cwds_before, *cwds_after]))
         for target, operator in writes:
             self.add_write(target, operator)
+        self.cwds = cwds_after
         for statement in after:
             self.visit(statement, None, frame)
 
@@ -682,6 +705,7 @@ class Analyzer:
         else:
             target = operands[0] if operands else "~"
         new = [join_cwd(cwd, target) for cwd in self.cwds]
+        self.last_cd = list(dict.fromkeys(new))
         merged = list(dict.fromkeys([*self.cwds, *new]))
         self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
 

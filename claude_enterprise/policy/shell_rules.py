@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING
 
 from .analysis import analyze
 from .destructive import destructive
+from .destructive_tools import tool_destructive
 from .inline_code import runs_programs, tree_delete
 from .model import Analysis, Decision, Execution, PolicyContext, Write
 from .pathcheck import HARMLESS_TARGETS, write_allowed_inside, write_protected
 from .readonly import UTILITIES, read_only_refusal
+from .shutdown_and_kill import kills_the_agent, shutdown_names
 from .tables import INERT_BUILTINS, canonical, interpreter_kind
 from .web import domain_allowed, hosts_in_argument
 
@@ -174,6 +176,21 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             analysis,
         )
     names = _names(ex.name, ctx)
+    killed = kills_the_agent(ex, names[1].lower(), analysis) if ex.kind in ("program", "wrapper") else None
+    if killed is not None:
+        return _deny(
+            "shell.protected_process",
+            f"{killed}, which would end the session's safety checks; no profile allows it. Stop your own "
+            "processes by their exact id, or ask the user.",
+            analysis,
+        )
+    also = [n for n in shutdown_names(ex, names[1].lower()) if _listed((n, n), shell.deny, ctx)]
+    if also:
+        return _deny(
+            f"shell.deny.{also[0]}",
+            f"`{ex.name}` would {also[0]} the machine, which {_profile_label(pname)} blocks. Ask the user.",
+            analysis,
+        )
     if _listed(names, shell.deny, ctx):
         return _deny(
             f"shell.deny.{names[1]}",
@@ -199,7 +216,7 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             analysis,
         )
     if shell.block_destructive and ex.kind in ("program", "wrapper"):
-        finding = destructive(ex, names[1].lower(), ctx)
+        finding = destructive(ex, names[1].lower(), ctx) or tool_destructive(ex, names[1].lower(), ctx)
         if finding is not None:
             suffix, what = finding
             return _deny(
