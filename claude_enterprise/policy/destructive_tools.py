@@ -210,7 +210,9 @@ def dd(ex: Execution, ctx: PolicyContext) -> Finding | None:
             return "dd_unknown", "`dd` with an argument only known at run time may overwrite a device"
         if arg.startswith("of="):
             target = arg[3:]
-            if target.startswith("/dev/") and target not in HARMLESS_TARGETS and not fd_target(target):
+            if target in HARMLESS_TARGETS or fd_target(target):
+                continue
+            if target.startswith("/dev/"):
                 return "dd_device", f"`dd of={target}` overwrites a device"
             if _outside(target, ex.cwds, ctx):
                 return "dd_outside", f"`dd of={target}` overwrites a file outside the project"

@@ -21,7 +21,8 @@ class Utility(NamedTuple):
     flags: frozenset[str]  # options without a value; a long one may still carry `=WHEN` (`--color=auto`)
     reads: frozenset[str]  # options whose value is a file read (`grep -f FILE`)
     writes: frozenset[str]  # options whose value is a file written (`sort -o FILE`)
-    operands: str  # "files"; "pattern" (grep: a pattern, then files); "none" (tr); "in_out" (uniq IN OUT)
+    operands: str  # "files"; "pattern" (grep: a pattern, then files); "none" (tr); "in_out" (uniq IN OUT);
+    # "writes" (tee: every operand is written)
     digit_flags: bool  # `head -30`, `grep -5`: a dash and digits is an option
 
 
@@ -144,6 +145,7 @@ UTILITIES: dict[str, Utility] = {
         "--quoting-style",
         _LS_FLAGS,
     ),
+    "tee": _u(flags="-a -i -p --append --ignore-interrupts --output-error", operands="writes"),
     "basename": _u("-s --suffix", "-a -z --multiple --zero", operands="none"),
     "dirname": _u(flags="-z --zero", operands="none"),
 }
@@ -225,7 +227,10 @@ def read_only_use(name: str, args: tuple[str | None, ...]) -> Use | None:
             break
     if tool.operands == "pattern" and not pattern_given:
         operands = operands[1:]
-    if tool.operands == "none":
+    if tool.operands == "writes":
+        writes.extend(o for o in operands if o not in _STDIN)
+        operands = []
+    elif tool.operands == "none":
         operands = []
     elif tool.operands == "in_out" and len(operands) >= 2:
         writes.append(operands[1])

@@ -205,7 +205,7 @@ def file_writes(key: str, args: tuple[str | None, ...]) -> Iterator[FileWrite]:
         yield from _tar(args)
     elif key == "git":
         yield from _git(args)
-    else:
+    elif key != "tee":  # tee's files are recorded with its execution
         use = read_only_use(key, args)
         if use is not None:
             yield from (FileWrite(w, f"{key} output") for w in use.writes)
