@@ -102,6 +102,10 @@ def _copy_like(key: str, args: tuple[str | None, ...]) -> Iterator[FileWrite]:
         yield from (FileWrite(s, "mv (source)", tree=True) for s in sources)
     if target_dirs:
         destinations, sources = target_dirs, operands
+    elif None in operands:
+        # Words only known at run time (`xargs cp a b` appends zero or more): any operand may be the
+        # destination.
+        destinations, sources = operands, []
     elif len(operands) >= 2 or (key == "ln" and operands):
         destinations, sources = [operands[-1] if len(operands) >= 2 else "."], operands[:-1] or operands
     else:
