@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 
-# Names through which code runs programs or reaches functions by a computed name.
+# Names through which code runs programs or reaches functions by a computed name, and the computed calls
+# themselves: a call on a subscript (`m['ex' + 'ecSync'](...)`), a string concatenated inside brackets,
+# a PHP variable function (`$f(...)`), a Perl symbolic call (`&{"sys" . "tem"}`), a dynamic `require`.
 _PRIMITIVES = re.compile(
     r"\b(system|popen|exec\w*|spawn\w*|fork|subprocess|child_process|pty|os\.startfile|eval|Function|getattr"
-    r"|__import__|importlib|__builtins__|builtins|globals|locals|ctypes|cffi|dlopen|runIn\w*Context"
-    r"|compileFunction|qx|readpipe|shell_exec|passthru|proc_open|pcntl_exec|call_user_func\w*|Open3|Kernel"
-    r"|send|public_send|__send__|const_get|instance_eval|class_eval|method|io\.popen|os\.execute"
-    r"|do\s+shell\s+script)\b|`|%x"
+    r"|__import__|importlib|__builtins__|builtins|__dict__|globals|globalThis|locals|vars|compile|pickle"
+    r"|marshal|methodcaller|ctypes|cffi|dlopen|runIn\w*Context|compileFunction|Reflect|mainModule|_load"
+    r"|qx|readpipe|shell_exec|passthru|proc_open|pcntl_exec|call_user_func\w*|Open3|Kernel|send|public_send"
+    r"|__send__|const_get|instance_eval|class_eval|method|io\.popen|os\.execute|load\w*|dofile|_G|_ENV"
+    r"|do\s+shell\s+script)\b|`|%x|\]\s*\(|\[\s*['\"][^'\"]*['\"]\s*[+.]|\$\w+\s*\(|&\s*[{$]|->\s*\$"
+    r"|\brequire\s*\(\s*(?!['\"][\w@/.:-]*['\"]\s*\))"
 )
 # Perl and Ruby also run a command through `open` with a pipe in the (string) file name.
 _OPEN = re.compile(r"\bopen\b")
