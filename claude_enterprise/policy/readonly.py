@@ -198,6 +198,8 @@ def read_only_use(name: str, args: tuple[str | None, ...]) -> Use | None:
         if arg == "--":
             options_done = True
             continue
+        if arg in ("--help", "--version"):
+            continue
         if arg.startswith("--"):
             given, eq, value = arg.partition("=")
             option = _long(name, given)
@@ -248,6 +250,7 @@ def read_only_refusal(ex: Execution, key: str, ctx: PolicyContext) -> tuple[str,
     for path in (*use.reads, *ex.reads):
         if path in HARMLESS_TARGETS or path in _STDIN:
             continue
+        # The same lexical test as for project-only writes, from every directory it may run in.
         if not write_allowed_inside(path, ex.cwds, ctx):
             shown = f"`{path}`" if path is not None else "a path only known at run time"
             return "shell.read_only.outside_project", f"`{ex.name}` would read {shown} outside the project"

@@ -1,7 +1,9 @@
 """The profile's shell rules applied to an analysis: one Decision with a rule id and a useful reason.
 
-Order of checks, per execution in the order they would run: unknown program word, deny list,
-allow list, opaque code, destructive operation, network reach; then every file the command writes.
+Order of checks, per execution in the order they would run: unknown program word, the agent's own
+processes, deny list (with shutdown spelled `systemctl poweroff`, `telinit 0`), allow list (or a read-only
+utility reading only project files), opaque code, destructive operation, network reach; then every file
+the command writes (redirections, `tee`, and writers such as `cp`, `sed -i`, `tar -x`).
 Doubtful cases, decided deliberately:
 - Analysis failures (syntax errors, unsupported constructs, nesting too deep) are denied under every
   profile: the agent can always rephrase, and an attacker's best trick is the one we cannot parse.
@@ -9,8 +11,13 @@ Doubtful cases, decided deliberately:
 - Code read from a pipe (`... | sh`, `curl ... | python`) and code built at run time (`eval "$X"`,
   `python -c "$CODE"`, git `ext::`) are denied under every profile: they exist to hide what runs.
 - Inline interpreter code (`python -c`, `node -e`, awk with `system()`, ...) is denied under an allow
-  list: it can do anything the allow list exists to prevent. Under a deny list it is allowed, but its
-  text is searched for denied program names and destructive commands.
+  list: it can do anything the allow list exists to prevent. Under a deny list it is allowed, but when
+  it can run programs its text is searched for denied program names and destructive commands, and
+  calls that delete trees are destructive (inline_code.py).
+- Read-only text filters (`cat head tail grep wc sort ...`, readonly.py) need not be allow-listed
+  unless the profile sets `shell.read_only_utilities: false`; reads outside the project are denied.
+- Killing every process or the agent's own (`kill -1`, `pkill -f claude-enterprise`) is denied under
+  every profile (`shell.protected_process`).
 - Opaque code that lives in files (a sourced file, git config that loads hooks, LD_PRELOAD, PATH) is
   denied under an allow list and allowed under a deny list, like running any script.
 - Shell builtins that only touch the shell's own state (`cd`, `echo`, `export`, ...) need not be
