@@ -18,11 +18,29 @@ from claude_enterprise import exitcodes, paths
 from claude_enterprise.config import ConfigError, managed_dir_trusted
 from claude_enterprise.profiles import ProfileError, get_profile, load_catalog
 from claude_enterprise.profiles.compiled import write as write_compiled
+from claude_enterprise.profiles.loader import allow_deny_conflicts
 
 
 def _catalog():
     managed = managed_dir_trusted()
     return load_catalog(paths.bundled_policies_dir() / "profiles", managed / "profiles.d" if managed else None)
+
+
+def _conflict_warnings(directory: Path) -> list[str]:
+    """Programs a compiled profile both allows and denies: the deny list wins, which is rarely meant."""
+    bundled = paths.bundled_policies_dir() / "profiles"
+    same = directory.resolve() == bundled.resolve()
+    catalog = load_catalog(bundled, None if same else directory)
+    warnings = []
+    for profile in catalog.values():
+        if Path(profile.source).parent.resolve() != directory.resolve():
+            continue
+        for name in allow_deny_conflicts(profile):
+            warnings.append(
+                f"{profile.source}: `{name}` is both allowed and denied in profile {profile.name!r}; "
+                "the deny list wins"
+            )
+    return warnings
 
 
 def managed_settings(script: str, gate: str) -> dict[str, Any]:
@@ -60,6 +78,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "compile":
             print(f"wrote {write_compiled(args.directory)}")
+            for warning in _conflict_warnings(args.directory):
+                print(f"claude-enterprise: warning: {warning}", file=sys.stderr)
         elif args.command == "managed-settings":
             script = shutil.which("claude-enterprise") or "claude-enterprise"
             gate = shutil.which("claude-enterprise-gate") or "claude-enterprise-gate"

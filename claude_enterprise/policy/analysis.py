@@ -18,6 +18,7 @@ from .directories import Links, cd_target, climbs, join_cwd, sets_physical
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
+from .readonly import UTILITIES, read_only_use
 from .tables import (
     AWK_EXECUTES,
     AWK_OPTS,
@@ -44,6 +45,7 @@ from .tables import (
 )
 from .variables import Variables
 from .words import is_pattern, literal, node_text
+from .writers import file_writes, in_place_files
 
 MAX_DEPTH = 8  # nested code strings (`sh -c "eval '...'"`) before we give up and deny
 MAX_CWDS = 16  # possible working directories tracked before they collapse to "unknown"
@@ -111,6 +113,10 @@ def _basename(word: str) -> str:
     return word.rstrip("/").rsplit("/", 1)[-1] if "/" in word else word
 
 
+def _short_option(arg: str | None, letter: str) -> bool:
+    return arg is not None and arg.startswith("-") and not arg.startswith("--") and letter in arg
+
+
 def _quote(arg: str | None) -> str:
     # An unknown argument stays unknown when re-parsed: a parameter expansion bash cannot fold.
     return '"$__UNKNOWN__"' if arg is None else shlex.quote(arg)
@@ -132,6 +138,7 @@ class Analyzer:
         self.physical = False  # `cd -P` or `set -P` met: `..` after a link goes where the link points
         self.climbed_cwds: set[str | None] = set()  # directories reached by `..` from one entered by name
         self.top_frame = _Frame(0, (), True, b"")
+        self.last_cd: list[str | None] | None = None  # the directories the latest `cd` leads to
 
     # ----- results -------------------------------------------------------------------------------------
     def add(self, execution: Execution) -> None:
@@ -147,8 +154,8 @@ class Analyzer:
             origin = "dynamic"  # inline code built at run time cannot be inspected at all
         self.add(Execution("code", name, (), frame.via, origin=origin, code=code, word=name))
 
-    def add_write(self, target: str | None, via: str) -> None:
-        self.writes.append(Write(target, tuple(self.cwds), via))
+    def add_write(self, target: str | None, via: str, tree: bool = False) -> None:
+        self.writes.append(Write(target, tuple(self.cwds), via, tree=tree))
 
     def settle_places(self) -> None:
         """After the walk: directories CDPATH may have changed, writes through links made on the way."""
@@ -227,6 +234,8 @@ class Analyzer:
                     self.visit(child, ("pipe", None) if writes_into else None, frame)
         elif kind in _REDIRECTS:
             self._redirect(node, frame)
+        elif kind == "list":
+            self._list(node, stdin, frame)
         elif kind in _TRANSPARENT_NODES:
             inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
             if kind in _EVALUATING:
@@ -239,6 +248,20 @@ class Analyzer:
                     self.visit(child, stdin, inner)
         else:
             raise AnalysisError(f"unsupported shell construct `{kind}`")
+
+    def _list(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+        """`a && b` / `a || b` / `a; b`. What follows `cd DIR &&` runs only if the cd succeeded, so there
+        the directory before it no longer applies (`cd build && rm -rf *` stays inside build)."""
+        inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
+        children = node.children
+        for index, child in enumerate(children):
+            if not child.is_named:
+                continue
+            self.last_cd = None
+            self.visit(child, stdin, inner)
+            follows = children[index + 1].type if index + 1 < len(children) else ""
+            if follows == "&&" and child.type == "command" and self.last_cd is not None:
+                self.cwds = self.last_cd
 
     def _function(self, node: Any, frame: _Frame) -> None:
         name_node = node.child_by_field_name("name")
@@ -306,6 +329,7 @@ class Analyzer:
                 stdin = self._redirect(child, frame, stdin, after, writes)
             else:
                 self.visit(child, None, frame)
+        cwds_before = self.cwds
         if body is not None:
             if body.type == "command" and body.children:
                 # `true {PATH}>/dev/null` ends the command with the variable a redirection sets.
@@ -313,8 +337,13 @@ class Analyzer:
                 if redirect is not None and body.children[-1].end_byte == redirect.start_byte:
                     variables.fd_variable(self, body.children[-1], frame)
             self.visit(body, stdin, frame)
+        cwds_after = self.cwds
+        if body is None or body.type != "list":
+            # A group's redirection is opened before its body runs: a `cd` inside does not apply to it.
+            self.cwds = list(dict.fromkeys([*cwds_before, *cwds_after]))
         for target, operator in writes:
             self.add_write(target, operator)
+        self.cwds = cwds_after
         for statement in after:
             self.visit(statement, None, frame)
 
@@ -487,7 +516,11 @@ class Analyzer:
         if handler is not None and (plain or key not in _BUILTIN_ONLY):
             handler(self, word, name, args, stdin, frame)
             return
-        if key in TRANSPARENT:
+        for write in file_writes(key, tuple(args)):
+            self.add_write(*write)
+        if key in UTILITIES and read_only_use(key, tuple(args)) is not None:
+            self._program(word, name, args, stdin, frame)  # fully understood: no runner needed
+        elif key in TRANSPARENT:
             self._wrapper(word, name, args, stdin, frame, transparent=True)
         elif key in PRIVILEGED:
             self._wrapper(word, name, args, stdin, frame, transparent=False)
@@ -506,9 +539,13 @@ class Analyzer:
         elif key in runners.RUNNERS:
             runners.RUNNERS[key](self, word, name, args, stdin, frame)
         else:
-            self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds)))
-            if key == "tee":
-                self._tee(args)
+            self._program(word, name, args, stdin, frame)
+
+    def _program(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+        reads = (stdin[1],) if stdin is not None and stdin[0] == "file" else ()
+        self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds), reads=reads))
+        if name.lower() == "tee":
+            self._tee(args)
 
     def _wrapper(
         self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame, *, transparent: bool
@@ -603,7 +640,8 @@ class Analyzer:
             self.stdin_code(name, stdin, frame, shell=False)
 
     def _interpreter(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        spec = INTERPRETERS[interpreter_kind(name.lower()) or ""]
+        kind = interpreter_kind(name.lower()) or ""
+        spec = INTERPRETERS[kind]
         i = 0
         while i < len(args):
             arg = args[i]
@@ -628,6 +666,11 @@ class Analyzer:
                 if option in spec.code:
                     self.add(Execution("program", name, tuple(args), frame.via, word=word))
                     self.add_code("inline", name, attached if attached is not None else nxt, frame)
+                    if kind in ("perl", "ruby") and any(_short_option(a, "i") for a in args[: i + 1]):
+                        # perl/ruby -i: the operands after the code are files edited in place.
+                        files = args[i + (1 if attached is not None else 2) :]
+                        for write in in_place_files(files, f"{name} -i"):
+                            self.add_write(*write)
                     return
                 if option in spec.module:
                     module = attached if attached is not None else nxt
@@ -667,8 +710,12 @@ class Analyzer:
             self.add_code("dynamic", name, None, frame)
             return
         scripts = [v for k, v in parsed.values.items() if k in ("-e", "--expression")]
+        files = parsed.command
         if not scripts and not parsed.present & {"-f", "--file"} and parsed.command:
-            scripts = [parsed.command[0]]
+            scripts, files = [parsed.command[0]], parsed.command[1:]
+        if len(plain) < len(args):
+            for write in in_place_files(files, f"{name} -i"):
+                self.add_write(*write)
         for script in scripts:
             if script is None or SED_EXECUTES.search(script):
                 self.add_code("inline", name, script, frame)
@@ -716,6 +763,7 @@ class Analyzer:
         self.climbed_cwds.update(
             n for n, c in zip(new, self.cwds, strict=True) if (climbing and c != "") or c in self.climbed_cwds
         )
+        self.last_cd = list(dict.fromkeys(new))
         merged = list(dict.fromkeys([*self.cwds, *new]))
         self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
 

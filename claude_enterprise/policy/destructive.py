@@ -40,7 +40,7 @@ _HELM_VALUE = frozenset(
 )
 _EKSCTL_VALUE = frozenset({"--profile", "--region", "-r", "-C", "--color"})
 _PULUMI_VALUE = frozenset({"-C", "--cwd", "-s", "--stack", "--color", "--logflow", "-v", "--verbose", "--tracing"})
-_TEMP_DIRS = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/folders")
+TEMP_DIRS = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/folders")
 
 
 def operation_candidates(
@@ -179,7 +179,7 @@ def _rm_target(target: str | None, cwds: tuple[str | None, ...], ctx: PolicyCont
             return "rm_project_root", f"`rm -r {target}` deletes the project itself"
         if in_project(resolved, ctx):
             continue
-        if any(under(resolved, tmp, ctx) and resolved.rstrip("/") != tmp for tmp in _TEMP_DIRS):
+        if any(under(resolved, tmp, ctx) and resolved.rstrip("/") != tmp for tmp in TEMP_DIRS):
             continue
         return "rm_outside_project", f"`rm -r {target}` deletes files outside the project"
     return None

@@ -48,6 +48,7 @@ class Execution(NamedTuple):
     code: str | None = None
     word: str | None = None  # the command word as written (with its path)
     cwds: tuple[str | None, ...] = ("",)  # directories it may run in (Write.cwds encoding)
+    reads: tuple[str | None, ...] = ()  # files given to it on stdin (`< file`)
 
     def label(self) -> str:
         if self.kind == "code":
@@ -58,7 +59,7 @@ class Execution(NamedTuple):
 
 
 class Write(NamedTuple):
-    """A file the command would write (redirection, `tee`, ...). `target` None: not a literal path.
+    """A file the command would write (redirection, `tee`, `cp`, `sed -i`...). `target` None: not a literal path.
     `cwds` are the directories it may be relative to: "" is the starting directory, a relative path is
     relative to it, "~/..." to the home directory, None unknown."""
 
@@ -66,6 +67,7 @@ class Write(NamedTuple):
     cwds: tuple[str | None, ...]
     via: str
     after_link: str | None = None  # an earlier program of the command that may have made the path a link
+    tree: bool = False  # it may write anything below `target` (`tar -x -C dir`, `mv dir`, `rm -r dir`)
 
 
 class Analysis(NamedTuple):

@@ -111,14 +111,28 @@ def _may_be_protected(target: str, ctx: PolicyContext) -> bool:
     return bool(parts) and (parts[-1] in _PROTECTED_NAMES or any(p in names for p in parts[:-1]))
 
 
-def write_protected(target: str | None, cwds: tuple[str | None, ...], ctx: PolicyContext) -> bool:
+def _protected_tree(path: str, ctx: PolicyContext) -> bool:
+    """May writing anything below directory `path` reach a protected file? The project's own
+    `.claude/settings.json` is left to the session's settings re-vetting, or every `tar -x` would be refused."""
+    if protected(path, ctx) or protected(posixpath.join(path, "settings.json"), ctx):
+        return True
+    if not path.startswith("/"):
+        return False
+    roots = [*_SYSTEM_PROTECTED, *ctx.protected_paths]
+    if ctx.home:
+        roots.extend(posixpath.join(ctx.home, rel) for rel in (*_HOME_PROTECTED, ".claude"))
+    return any(under(root, path, ctx) for root in roots)
+
+
+def write_protected(target: str | None, cwds: tuple[str | None, ...], ctx: PolicyContext, tree: bool = False) -> bool:
     if target is None:
         return False
+    check = _protected_tree if tree else protected
     for cwd in cwds:
         if cwd is None and _may_be_protected(target, ctx):
             return True
         resolved = resolve(target, cwd, ctx)
         lexical = posixpath.join(cwd, target) if cwd and not cwd.startswith("~") else target
-        if protected(lexical if resolved is None or resolved == INSIDE else resolved, ctx):
+        if check(lexical if resolved is None or resolved == INSIDE else resolved, ctx):
             return True
     return False

@@ -1,7 +1,9 @@
 """The profile's shell rules applied to an analysis: one Decision with a rule id and a useful reason.
 
-Order of checks, per execution in the order they would run: unknown program word, deny list,
-allow list, opaque code, destructive operation, network reach; then every file the command writes.
+Order of checks, per execution in the order they would run: unknown program word, the agent's own
+processes, deny list (with shutdown spelled `systemctl poweroff`, `telinit 0`), allow list (or a read-only
+utility reading only project files), opaque code, destructive operation, network reach; then every file
+the command writes (redirections, `tee`, and writers such as `cp`, `sed -i`, `tar -x`).
 Doubtful cases, decided deliberately:
 - Analysis failures (syntax errors, unsupported constructs, nesting too deep) are denied under every
   profile: the agent can always rephrase, and an attacker's best trick is the one we cannot parse.
@@ -12,8 +14,13 @@ Doubtful cases, decided deliberately:
 - Code read from a pipe (`... | sh`, `curl ... | python`) and code built at run time (`eval "$X"`,
   `python -c "$CODE"`, git `ext::`) are denied under every profile: they exist to hide what runs.
 - Inline interpreter code (`python -c`, `node -e`, awk with `system()`, ...) is denied under an allow
-  list: it can do anything the allow list exists to prevent. Under a deny list it is allowed, but its
-  text is searched for denied program names and destructive commands.
+  list: it can do anything the allow list exists to prevent. Under a deny list it is allowed, but when
+  it can run programs its text is searched for denied program names and destructive commands, and
+  calls that delete trees are destructive (inline_code.py).
+- Read-only text filters (`cat head tail grep wc sort ...`, readonly.py) need not be allow-listed
+  unless the profile sets `shell.read_only_utilities: false`; reads outside the project are denied.
+- Killing every process or the agent's own (`kill -1`, `pkill -f claude-enterprise`) is denied under
+  every profile (`shell.protected_process`).
 - Opaque code that lives in files (a sourced file, git config that loads hooks, LD_PRELOAD, PATH) is
   denied under an allow list and allowed under a deny list, like running any script.
 - Shell builtins that only touch the shell's own state (`cd`, `echo`, `export`, ...) need not be
@@ -41,9 +48,13 @@ from typing import TYPE_CHECKING
 
 from .analysis import analyze
 from .destructive import destructive
+from .destructive_tools import tool_destructive
+from .inline_code import runs_programs, tree_delete
 from .model import Analysis, Decision, Execution, PolicyContext, Write
 from .pathcheck import HARMLESS_TARGETS, write_allowed_inside, write_protected
-from .tables import INERT_BUILTINS, canonical
+from .readonly import UTILITIES, read_only_refusal
+from .shutdown_and_kill import kills_the_agent, shutdown_names
+from .tables import INERT_BUILTINS, canonical, interpreter_kind
 from .tool_config_files import guards_tool_config, shell_write_tool_config
 from .tool_network import option_hosts, setting_hosts
 from .web import domain_allowed, hosts_in_argument
@@ -58,6 +69,7 @@ _INLINE_DESTRUCTIVE = (
     (re.compile(r"\baws\b.*\b(delete|terminate|remove|deregister)-", re.S), "aws_delete"),
     (re.compile(r"\.(delete|terminate|deregister)_\w+\s*\(|\brm\s+-\w*[rR]", re.S), "inline_delete"),
 )
+_READ_HINT = "Use the Read, Glob and Grep tools for files inside the project, or pipe an allowed tool's output."
 _NETWORK_SUBCOMMANDS = {
     "git": frozenset({"clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "archive"}),
     "pip": frozenset({"install", "download", "wheel", "index"}),
@@ -187,6 +199,21 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             analysis,
         )
     names = _names(ex.name, ctx)
+    killed = kills_the_agent(ex, names[1].lower(), analysis) if ex.kind in ("program", "wrapper") else None
+    if killed is not None:
+        return _deny(
+            "shell.protected_process",
+            f"{killed}, which would end the session's safety checks; no profile allows it. Stop your own "
+            "processes by their exact id, or ask the user.",
+            analysis,
+        )
+    also = [n for n in shutdown_names(ex, names[1].lower()) if _listed((n, n), shell.deny, ctx)]
+    if also:
+        return _deny(
+            f"shell.deny.{also[0]}",
+            f"`{ex.name}` would {also[0]} the machine, which {_profile_label(pname)} blocks. Ask the user.",
+            analysis,
+        )
     if _listed(names, shell.deny, ctx):
         return _deny(
             f"shell.deny.{names[1]}",
@@ -196,7 +223,14 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             "Read/Edit for files) or ask the user to run it.",
             analysis,
         )
-    if allowlist and ex.kind == "program" and not _listed(names, shell.allow, ctx) and names[0] not in INERT_BUILTINS:
+    unlisted = allowlist and ex.kind == "program" and not _listed(names, shell.allow, ctx)
+    if unlisted and names[0] not in INERT_BUILTINS and shell.read_only_utilities and names[1].lower() in UTILITIES:
+        # A read-only text filter: admitted while it reads only stdin and project files.
+        refusal = read_only_refusal(ex, names[1].lower(), ctx)
+        if refusal is not None:
+            rule, what = refusal
+            return _deny(rule, f"{what}, which {_profile_label(pname)} does not allow. {_READ_HINT}", analysis)
+    elif unlisted and names[0] not in INERT_BUILTINS:
         return _deny(
             "shell.allowlist.not_allowed",
             f"`{ex.name}` is not on the allow list of {_profile_label(pname)} (allowed: {allowed_text}). "
@@ -205,7 +239,7 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             analysis,
         )
     if shell.block_destructive and ex.kind in ("program", "wrapper"):
-        finding = destructive(ex, names[1].lower(), ctx)
+        finding = destructive(ex, names[1].lower(), ctx) or tool_destructive(ex, names[1].lower(), ctx)
         if finding is not None:
             suffix, what = finding
             return _deny(
@@ -277,6 +311,18 @@ def _judge_code(ex: Execution, analysis: Analysis, profile: Profile, ctx: Policy
             analysis,
         )
     if ex.origin == "inline" and ex.code is not None:
+        kind = interpreter_kind(label.lower()) or label.lower()
+        if shell.block_destructive and (what := tree_delete(ex.code, kind)) is not None:
+            return _deny(
+                f"shell.destructive.inline_{what}_delete",
+                f"The inline `{label}` code deletes "
+                + ("a directory tree" if what == "tree" else "cloud resources")
+                + f", which {_profile_label(pname)} blocks. Delete files inside the project with `rm`, or "
+                "describe the change for the user to perform.",
+                analysis,
+            )
+        if not runs_programs(ex.code, kind):
+            return None  # it only mentions names: without an execution primitive it cannot run them
         word = _inline_denied_word(ex.code, shell.deny, ctx)
         if word is not None:
             return _deny(
@@ -301,7 +347,7 @@ def _judge_write(write: Write, analysis: Analysis, profile: Profile, ctx: Policy
     pname: str = profile.name
     level: str = profile.file_write
     target = write.target
-    if write_protected(target, write.cwds, ctx):
+    if write_protected(target, write.cwds, ctx, write.tree):
         return _deny(
             "file.protected",
             f"`{target}` controls the agent's own settings or audit trail and may not be written. Ask the "

@@ -62,6 +62,25 @@ PRIVILEGED: dict[str, OptSpec] = {
     "doas": spec("-u -C", "-n -s -L"),
     "pkexec": spec("--user", "--disable-internal-agent --keep-cwd"),
     "chroot": spec("--userspec --groups", "--skip-chdir", positionals=1),
+    "run0": spec(
+        "-u --user -g --group -D --chdir --setenv --unit --property --description --slice --nice --machine "
+        "--background",
+        "--no-ask-password --slice-inherit --via-shell -i",
+    ),
+    "systemd-run": spec(
+        "-u --unit -p --property --description --slice -E --setenv --working-directory -M --machine --uid --gid "
+        "--nice --on-active --on-boot --on-startup --on-unit-active --on-unit-inactive --on-calendar "
+        "--timer-property --path-property --socket-property --service-type",
+        "--user --system --scope -t --pty -P --pipe -q --quiet -G --collect --wait -r --remain-after-exit "
+        "--same-dir --no-block --no-ask-password -d --send-sighup --slice-inherit",
+    ),
+    # `machinectl shell [USER@]HOST [COMMAND...]`; other verbs take names, judged as if they were commands.
+    "machinectl": spec(
+        "-M --machine -H --host -p --property -E --setenv --uid -o --output -n --lines -s --signal "
+        "--kill-whom --verify --format",
+        "-q --quiet --no-pager --no-legend --no-ask-password -a --all -l --full --value",
+        positionals=2,
+    ),
 }
 
 # su and runuser: `-c` carries shell code; without it they start an interactive shell (nothing runs
@@ -185,8 +204,15 @@ LOADER_VARIABLES = frozenset(
 )  # fmt: skip
 LOADER_VARIABLE_PREFIXES = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "BASH_FUNC_", "LD_", "DYLD_")
 
-# Other names for one tool, so an allow or deny entry covers all of them.
-PROGRAM_ALIASES = {"npx": "npm", "py.test": "pytest", "nodejs": "node"}
+# Other names for one tool, so an allow or deny entry covers all of them. `sudoedit` is `sudo -e`; run0
+# and systemd-run start commands as root or outside the session's process tree, as sudo does.
+PROGRAM_ALIASES = {
+    "npx": "npm", "py.test": "pytest", "nodejs": "node", "sudoedit": "sudo", "run0": "sudo", "systemd-run": "sudo",
+    "machinectl": "sudo",
+}  # fmt: skip
+# Tool families whose companions share the entry's rules: `ansible` covers `ansible-playbook`, `mkfs`
+# covers `mkfs.ext4`.
+PROGRAM_FAMILIES = (("ansible-", "ansible"), ("mkfs.", "mkfs"))
 _PIP_NAME = re.compile(r"pip[0-9.]*")
 
 
@@ -195,6 +221,9 @@ def canonical(name: str) -> str:
     """The tool a program name stands for: `pip3.11` is pip, `npx` is npm."""
     if name in PROGRAM_ALIASES:
         return PROGRAM_ALIASES[name]
+    for prefix, family in PROGRAM_FAMILIES:
+        if name.startswith(prefix):
+            return family
     if _PIP_NAME.fullmatch(name):
         return "pip"
     return name

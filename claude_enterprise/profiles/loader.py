@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..policy.tables import canonical
 from . import compiled
 from .errors import ProfileError, UnknownProfileError
 from .guide_json import from_guide_shape, is_guide_shape
@@ -71,7 +72,10 @@ def read_directory(directory: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    """Child over base: sections merge key by key, lists replace, `*_add` lists extend the base's list."""
+    """Child over base: sections merge key by key, lists replace, `*_add` lists extend the base's list.
+
+    A program the child names in its own allow list is lifted from the deny list it inherits (a custom
+    profile adding `kubectl` to `restricted` means kubectl): the child's own deny entries still win."""
     merged: dict[str, Any] = {k: v for k, v in base.items() if k not in ("name", "extends", "iam_policy")}
     for key, value in child.items():
         if key in _MAPPING_SECTIONS:
@@ -80,7 +84,22 @@ def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
             merged[key] = section
         else:
             merged[key] = value
+    own = child.get("shell", {})
+    named = {canonical(t) for t in [*own.get("allow", ()), *own.get("allow_add", ())]}
+    if named and "deny" not in own:
+        shell = merged["shell"]
+        own_deny = set(own.get("deny_add", ()))
+        lifted = [d for d in shell.get("deny", ()) if canonical(d) in named and d not in own_deny]
+        if lifted:
+            shell["deny"] = [d for d in shell["deny"] if d not in lifted]
+            shell["lifted"] = list(dict.fromkeys([*shell.get("lifted", ()), *lifted]))
     return merged
+
+
+def allow_deny_conflicts(profile: Profile) -> list[str]:
+    """Allow-list entries the same profile also denies (the deny list wins): worth a warning."""
+    denied = {canonical(d) for d in profile.shell.deny}
+    return [a for a in profile.shell.allow if canonical(a) in denied]
 
 
 def _apply_additions(doc: dict[str, Any]) -> None:
@@ -124,6 +143,8 @@ def _build(doc: Mapping[str, Any], source: str, ancestors: tuple[str, ...]) -> P
             allow=tuple(shell.get("allow", ())),
             deny=tuple(shell.get("deny", ())),
             block_destructive=shell.get("block_destructive", True),
+            read_only_utilities=shell.get("read_only_utilities", True),
+            lifted=tuple(shell.get("lifted", ())),
         ),
         exec=ExecRules(mode=exec_rules.get("mode", "off"), deny=tuple(exec_rules.get("deny", ()))),
         extends=doc.get("extends"),

@@ -18,12 +18,16 @@ FILE_READ_LEVELS = ("project", "any")
 
 class ShellRules(NamedTuple):
     """How shell commands are judged: `none` denies every command, `allowlist` denies all but `allow`,
-    `denylist` allows all but `deny`. `deny` always wins over `allow`."""
+    `denylist` allows all but `deny`. `deny` always wins over `allow`. `read_only_utilities` lets an allow
+    list admit text filters (`cat head tail grep wc sort`...) on stdin and project files. `lifted` names the
+    inherited deny entries a derived profile's own allow list removed (CLAUDE_CUSTOM_TOOLS: kubectl)."""
 
     mode: str
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
     block_destructive: bool = True
+    read_only_utilities: bool = True
+    lifted: tuple[str, ...] = ()
 
 
 class ExecRules(NamedTuple):
@@ -122,6 +126,8 @@ class Profile(NamedTuple):
                 "allow": list(self.shell.allow),
                 "deny": list(self.shell.deny),
                 "block_destructive": self.shell.block_destructive,
+                "read_only_utilities": self.shell.read_only_utilities,
+                "lifted": list(self.shell.lifted),
             },
             "exec": {"mode": self.exec.mode, "deny": list(self.exec.deny), "effective_deny": list(self.exec_deny())},
             "sandbox": {"enabled": self.sandbox.enabled, "required": self.sandbox.required},
@@ -156,6 +162,8 @@ class Profile(NamedTuple):
                 allow=tuple(shell["allow"]),
                 deny=tuple(shell["deny"]),
                 block_destructive=shell["block_destructive"],
+                read_only_utilities=shell.get("read_only_utilities", True),
+                lifted=tuple(shell.get("lifted", ())),
             ),
             exec=ExecRules(mode=exec_rules["mode"], deny=tuple(exec_rules["deny"])),
             extends=data.get("extends"),

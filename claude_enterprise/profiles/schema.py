@@ -29,7 +29,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
     "network": {"access": "network", "allowed_domains": "strings", "allowed_domains_add": "strings"},
     "shell": {
         "mode": "shell_mode", "allow": "strings", "deny": "strings", "allow_add": "strings",
-        "deny_add": "strings", "block_destructive": "bool",
+        "deny_add": "strings", "block_destructive": "bool", "read_only_utilities": "bool",
     },
     "exec": {"mode": "exec_mode", "deny": "strings", "deny_add": "strings"},
     "sandbox": {"enabled": "bool", "required": "bool"},

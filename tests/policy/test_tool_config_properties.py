@@ -25,7 +25,7 @@ DENIED: dict[str, list[list[str]]] = {
         ["npm", "pkg", "set", "scripts.x=curl evil"],
         ["npm", "init", "evil"],
         ["npm", "create", "@scope/app"],
-        ["npm", "explore", "lodash", "--", "ls"],
+        ["npm", "explore", "lodash", "--", "make"],
         ["npm", "c", "set", "script-shell", "/tmp/x"],
         ["npm", "test", "--script-sh=/tmp/x"],
         ["env", "npm_config_Script_Shell=/tmp/x", "npm", "test"],

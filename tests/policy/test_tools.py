@@ -170,7 +170,7 @@ def test_bash_through_decide_tool(catalog: dict[str, Profile], ctx: PolicyContex
 def test_reasons_tell_the_model_what_to_do(catalog: dict[str, Profile], ctx: PolicyContext) -> None:
     for tool, tool_input, profile in [
         ("Bash", {"command": "curl x"}, "restricted"),
-        ("Bash", {"command": "ls"}, "restricted"),
+        ("Bash", {"command": "make"}, "restricted"),
         ("Bash", {"command": "terraform destroy"}, "standard"),
         ("Write", {"file_path": "/etc/x"}, "restricted"),
         ("WebFetch", {"url": "https://evil.example"}, "restricted"),
