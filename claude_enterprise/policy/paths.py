@@ -20,14 +20,42 @@ _PATH_KEYS = ("file_path", "notebook_path")
 
 def resolve_tool_input(tool_name: str, tool_input: Mapping[str, Any], cwd: str) -> dict[str, Any]:
     """A copy of `tool_input` whose file paths are absolute and fully resolved (relative ones against
-    `cwd`). A path that is not a string is left as is: the decision denies it."""
+    `cwd`), a read tool's path included. A Glob pattern's literal directory prefix is resolved too and made
+    absolute when a link moved it (`link/*.pem` with `link -> ~/.ssh`). A path that is not a string is left
+    as is: the decision denies it."""
+    from .reads import READ_TOOLS
+
     resolved = dict(tool_input)
-    for key in _PATH_KEYS:
-        value = resolved.get(key)
+    for key in (*_PATH_KEYS, READ_TOOLS.get(tool_name)):
+        value = resolved.get(key) if key else None
         if isinstance(value, str) and value:
-            expanded = os.path.expanduser(value) if value.startswith("~") else value
-            resolved[key] = os.path.realpath(os.path.join(cwd, expanded))
+            resolved[key] = _real(value, cwd)
+    pattern = resolved.get("pattern")
+    if tool_name == "Glob" and isinstance(pattern, str) and pattern:
+        base = resolved.get("path")
+        resolved["pattern"] = _real_pattern(pattern, base if isinstance(base, str) and base else cwd)
     return resolved
+
+
+def _real(path: str, cwd: str) -> str:
+    expanded = os.path.expanduser(path) if path.startswith("~") else path
+    return os.path.realpath(os.path.join(cwd, expanded))
+
+
+def _real_pattern(pattern: str, base: str) -> str:
+    """`pattern` with its literal directory prefix replaced by the real location, when that differs."""
+    from .reads import WILDCARD
+
+    parts = pattern.split("/")
+    cut = next((i for i, part in enumerate(parts) if WILDCARD.search(part)), len(parts))
+    prefix, rest = "/".join(parts[:cut]), parts[cut:]
+    if not prefix or (cut < len(parts) and ".." in rest):
+        return pattern  # nothing to resolve, or unplaceable: the decision judges it as written
+    lexical = os.path.normpath(os.path.join(base, os.path.expanduser(prefix) if prefix.startswith("~") else prefix))
+    real = os.path.realpath(lexical)
+    if real == lexical:
+        return pattern
+    return "/".join([real.rstrip("/") or "", *rest]) if rest else real
 
 
 def symlinked_write(command: str, profile: Profile, ctx: PolicyContext) -> Decision | None:
