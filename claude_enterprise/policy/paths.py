@@ -26,8 +26,9 @@ def resolve_tool_input(tool_name: str, tool_input: Mapping[str, Any], cwd: str) 
     from .reads import READ_TOOLS
 
     resolved = dict(tool_input)
-    for key in (*_PATH_KEYS, READ_TOOLS.get(tool_name)):
-        value = resolved.get(key) if key else None
+    read_key = READ_TOOLS.get(tool_name)
+    for key in (*_PATH_KEYS, *((read_key,) if read_key else ())):
+        value = resolved.get(key)
         if isinstance(value, str) and value:
             resolved[key] = _real(value, cwd)
     pattern = resolved.get("pattern")
