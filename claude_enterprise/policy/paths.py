@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .reads import READ_TOOLS, WILDCARD
+
 if TYPE_CHECKING:
     from claude_enterprise.profiles import Profile
 
@@ -23,8 +25,6 @@ def resolve_tool_input(tool_name: str, tool_input: Mapping[str, Any], cwd: str) 
     `cwd`), a read tool's path included. A Glob pattern's literal directory prefix is resolved too and made
     absolute when a link moved it (`link/*.pem` with `link -> ~/.ssh`). A path that is not a string is left
     as is: the decision denies it."""
-    from .reads import READ_TOOLS
-
     resolved = dict(tool_input)
     read_key = READ_TOOLS.get(tool_name)
     for key in (*_PATH_KEYS, *((read_key,) if read_key else ())):
@@ -45,8 +45,6 @@ def _real(path: str, cwd: str) -> str:
 
 def _real_pattern(pattern: str, base: str) -> str:
     """`pattern` with its literal directory prefix replaced by the real location, when that differs."""
-    from .reads import WILDCARD
-
     parts = pattern.split("/")
     cut = next((i for i, part in enumerate(parts) if WILDCARD.search(part)), len(parts))
     prefix, rest = "/".join(parts[:cut]), parts[cut:]
