@@ -89,14 +89,14 @@ def managed_settings_findings(data: Any) -> list[str]:
     problems = []
     if data.get("disableAllHooks") is True:
         problems.append("disableAllHooks is true")
-    from claude_enterprise.launch.settings import HOOKED_TOOLS
+    from claude_enterprise.launch.settings import HOOKED_TOOLS, matcher_matches
 
     ours = [matcher for matcher, _ in _our_hooks(data)]
     if not ours:
         problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}`")
     else:
-        covered = {tool for matcher in ours for tool in matcher.split("|")}
-        missing = [tool for tool in HOOKED_TOOLS if tool not in covered]
+        missing = [tool for tool in (*HOOKED_TOOLS, "mcp__SERVER__TOOL")
+                   if not any(matcher_matches(matcher, tool) for matcher in ours)]
         if missing:
             problems.append(f"the {HOOK_MARKER} hook does not cover {', '.join(missing)}")
     prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))

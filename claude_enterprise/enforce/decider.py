@@ -45,6 +45,22 @@ def claude_config_dir(env: dict[str, str] | os._Environ[str]) -> str:
     return env.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
 
 
+def runtime_denied_reads(profile: Profile, home: str) -> tuple[str, ...]:
+    """What no tool may read beyond the profile's own `files.deny_read` entries: the product's state dir (audit
+    spool, sessions, caches) and, where a link moves them (a symlinked home), the credential stores' real
+    locations, since read paths reach the engine resolved."""
+    from claude_enterprise.paths import state_dir
+
+    found = [os.path.realpath(state_dir())]
+    for entry in profile.files.deny_read:
+        if entry == "~" or entry.startswith("~/") or entry.startswith("/"):
+            lexical = os.path.normpath(home + entry[1:] if entry.startswith("~") else entry)
+            real = os.path.realpath(lexical)
+            if real != lexical:
+                found.append(real)
+    return tuple(dict.fromkeys(found))
+
+
 class Decider:
     """Decides and records with one already-resolved profile."""
 
@@ -71,10 +87,12 @@ class Decider:
         self.wrapper = wrapper
         self.audit_ctx = audit_ctx
         self.config_dir = config_dir
+        home = home or os.path.expanduser("~")
         self.policy_ctx = PolicyContext(
             project_dirs=tuple(os.path.realpath(d) for d in project_dirs),
-            home=home or os.path.expanduser("~"),
+            home=home,
             case_insensitive=sys.platform == "darwin",
+            denied_reads=runtime_denied_reads(profile, home),
         )
         self.on_activity = on_activity
 

@@ -30,7 +30,7 @@ class ToolCall(NamedTuple):
         if self.tool_name == "Bash":
             command = self.tool_input.get("command")
             return (command if isinstance(command, str) else None), None
-        for key in ("file_path", "notebook_path", "url", "query"):
+        for key in ("file_path", "notebook_path", "path", "filePath", "url", "query"):
             value = self.tool_input.get(key)
             if isinstance(value, str):
                 return None, value

@@ -35,12 +35,11 @@ from typing import TYPE_CHECKING, Any
 import claude_enterprise
 from claude_enterprise.enforce import approvals, protocol
 from claude_enterprise.enforce.decider import SESSION_FILE, Decider, Verdict, claude_config_dir, session_document
+from claude_enterprise.launch.settings import hook_entries
 
 if TYPE_CHECKING:
     from claude_enterprise.resolve import Resolution
 
-# Tools the PreToolUse hook judges: shell, file writes, web (DESIGN.md §1; issue 3 part 2).
-HOOK_MATCHER = "Bash|Write|Edit|MultiEdit|NotebookEdit|WebFetch|WebSearch"
 # Generous: the in-process fallback may have to resolve the identity; a timed-out hook fails open.
 HOOK_TIMEOUT_S = 60
 _CONNECTION_TIMEOUT_S = 5.0
@@ -178,7 +177,7 @@ class DecisionServer:
         """Merge into the generated `--settings` layer: the hook, and the gate re-asserted in `env` (the
         `--settings` layer's env beats a repository's, which could otherwise blank the prefix)."""
         return {
-            "hooks": {"PreToolUse": [{"matcher": HOOK_MATCHER, "hooks": [self.hook_command()]}]},
+            "hooks": {"PreToolUse": hook_entries(self.hook_command())},
             "env": {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path},
         }
 

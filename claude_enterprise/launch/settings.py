@@ -29,7 +29,15 @@ from .sandbox import managed_sandbox
 SHELL_TOOLS = ("Bash",)
 WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 WEB_TOOLS = ("WebFetch", "WebSearch")
-HOOKED_TOOLS = SHELL_TOOLS + WRITE_TOOLS + WEB_TOOLS
+READ_TOOLS = ("Read", "Glob", "Grep", "LS", "NotebookRead", "LSP")
+MCP_RESOURCE_TOOLS = ("ListMcpResourcesTool", "ReadMcpResourceTool", "ReadMcpResourceDirTool")
+HOOKED_TOOLS = SHELL_TOOLS + WRITE_TOOLS + WEB_TOOLS + READ_TOOLS + MCP_RESOURCE_TOOLS
+# Claude Code (2.1.197) takes a matcher made only of [A-Za-z0-9_|] as a list of exact tool names and any other
+# as an unanchored regular expression: joined to the list, `mcp__.*` would turn `Write` into a pattern that
+# also matches TodoWrite. So the MCP tools get a matcher group of their own.
+MCP_MATCHER = "^mcp__"
+HOOK_MATCHERS = ("|".join(HOOKED_TOOLS), MCP_MATCHER)
+_EXACT_MATCHER = re.compile(r"^[a-zA-Z0-9_|]+$")
 HOOK_TIMEOUT_S = 30
 
 # Variables that switch Claude Code's hooks off or move its policy sources; re-asserted in our layer so a
@@ -71,15 +79,32 @@ def available_models(profile: Profile) -> list[str] | None:
     return [m for m in profile.models if not _GLOB.search(m)]
 
 
+def matcher_matches(matcher: str, tool_name: str) -> bool:
+    """Does a PreToolUse `matcher` select `tool_name`, as Claude Code compares them (aliases aside)?"""
+    if not matcher or matcher == "*":
+        return True
+    if _EXACT_MATCHER.match(matcher):
+        return tool_name in matcher.split("|")
+    try:
+        return re.search(matcher, tool_name) is not None
+    except re.error:
+        return False  # Claude Code logs an invalid pattern and matches nothing
+
+
+def hook_entries(hook: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """PreToolUse entries running `hook` for every tool the engine judges."""
+    return [{"matcher": matcher, "hooks": [dict(hook)]} for matcher in HOOK_MATCHERS]
+
+
 def command_hook(argv: Sequence[str]) -> dict[str, Any]:
-    """The PreToolUse hook running `argv` for the shell, file and web tools.
+    """The PreToolUse hook running `argv` for the shell, file, web, read and MCP tools.
 
     Exec form (`command` + `args`): Claude Code starts it directly. A shell-form command string would run
     through CLAUDE_CODE_SHELL_PREFIX like any Bash command (verified), so a failing gate would make the hook
     fail, and hooks fail open.
     """
     hook = {"type": "command", "command": argv[0], "args": list(argv[1:]), "timeout": HOOK_TIMEOUT_S}
-    return {"PreToolUse": [{"matcher": "|".join(HOOKED_TOOLS), "hooks": [hook]}]}
+    return {"PreToolUse": hook_entries(hook)}
 
 
 def build_settings(

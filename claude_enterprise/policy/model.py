@@ -18,13 +18,16 @@ class Decision(NamedTuple):
 class PolicyContext(NamedTuple):
     """Where the session works. `cwd` is the shell's current directory when the caller knows it (the
     hook's `cwd`); None means "somewhere inside a project directory". `protected_paths` adds files and
-    directories no tool may write (the caller's audit spool and config locations, when relocated)."""
+    directories no tool may write (the caller's audit spool and config locations, when relocated);
+    `denied_reads` files and directories no tool may read besides the profile's `files.deny_read`: runtime
+    locations only the caller knows (the product's state dir, credential stores behind a symlinked home)."""
 
     project_dirs: tuple[str, ...]
     home: str
     case_insensitive: bool = False
     cwd: str | None = None
     protected_paths: tuple[str, ...] = ()
+    denied_reads: tuple[str, ...] = ()
 
 
 class Execution(NamedTuple):

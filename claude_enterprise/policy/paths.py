@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .reads import READ_TOOLS, WILDCARD
+
 if TYPE_CHECKING:
     from claude_enterprise.profiles import Profile
 
@@ -20,13 +22,19 @@ _PATH_KEYS = ("file_path", "notebook_path")
 
 def resolve_tool_input(tool_name: str, tool_input: Mapping[str, Any], cwd: str) -> dict[str, Any]:
     """A copy of `tool_input` whose file paths are absolute and fully resolved (relative ones against
-    `cwd`). A path that is not a string is left as is: the decision denies it."""
+    `cwd`), a read tool's path included. A Glob pattern's literal directory prefix is resolved too and made
+    absolute when a link moved it (`link/*.pem` with `link -> ~/.ssh`). A path that is not a string is left
+    as is: the decision denies it."""
     resolved = dict(tool_input)
-    for key in _PATH_KEYS:
+    read_key = READ_TOOLS.get(tool_name)
+    for key in (*_PATH_KEYS, *((read_key,) if read_key else ())):
         value = resolved.get(key)
         if isinstance(value, str) and value:
-            expanded = os.path.expanduser(value) if value.startswith("~") else value
-            resolved[key] = os.path.realpath(os.path.join(cwd, expanded))
+            resolved[key] = _real(value, cwd)
+    pattern = resolved.get("pattern")
+    if tool_name == "Glob" and isinstance(pattern, str) and pattern:
+        base = resolved.get("path")
+        resolved["pattern"] = _real_pattern(pattern, base if isinstance(base, str) and base else cwd)
     return resolved
 
 
@@ -37,6 +45,25 @@ def _unnormalised(target: str | None, cwd: str | None, ctx: PolicyContext) -> st
         return None
     base = cwd if cwd.startswith("/") else os.path.join(ctx.cwd, cwd) if ctx.cwd else None
     return target if target.startswith("/") else os.path.join(base, target) if base else None
+
+
+def _real(path: str, cwd: str) -> str:
+    expanded = os.path.expanduser(path) if path.startswith("~") else path
+    return os.path.realpath(os.path.join(cwd, expanded))
+
+
+def _real_pattern(pattern: str, base: str) -> str:
+    """`pattern` with its literal directory prefix replaced by the real location, when that differs."""
+    parts = pattern.split("/")
+    cut = next((i for i, part in enumerate(parts) if WILDCARD.search(part)), len(parts))
+    prefix, rest = "/".join(parts[:cut]), parts[cut:]
+    if not prefix or (cut < len(parts) and ".." in rest):
+        return pattern  # nothing to resolve, or unplaceable: the decision judges it as written
+    lexical = os.path.normpath(os.path.join(base, os.path.expanduser(prefix) if prefix.startswith("~") else prefix))
+    real = os.path.realpath(lexical)
+    if real == lexical:
+        return pattern
+    return "/".join([real.rstrip("/") or "", *rest]) if rest else real
 
 
 def symlinked_write(command: str, profile: Profile, ctx: PolicyContext) -> Decision | None:

@@ -1,11 +1,14 @@
 """Decisions for Claude Code's tools other than Bash: file writes, web access, everything else.
 
 Decided on purpose:
-- Read-only tools (Read, Glob, Grep, LS, NotebookRead, TodoWrite, Task/Agent, ...) are allowed under
-  every profile: a subagent's own tool calls pass through the same hook.
-- Any other tool (MCP tools `mcp__*`, tools added by later Claude Code versions) may write or execute:
-  it is allowed only where the profile already allows shell by deny list, writes anywhere and the
-  network (standard, elevated); otherwise denied as `tool.unknown`.
+- Read tools (Read, Glob, Grep, LS, NotebookRead, LSP) by policy.reads: never the credential stores nor the
+  product's state, only the project (and `files.read_allow`) under `files.read: project`.
+- MCP tools (`mcp__*`, and the MCP resource tools) by policy.mcp: the profile's server lists.
+- Tools that only touch Claude Code's own state (TodoWrite, Task/Agent, ...) are allowed under every
+  profile: a subagent's own tool calls pass through the same hook.
+- Any other tool (added by later Claude Code versions) may write or execute: it is allowed only where the
+  profile already allows shell by deny list, writes anywhere and the network (standard, elevated);
+  otherwise denied as `tool.unknown`.
 - WebSearch under a restricted network: a search reaches the search provider, not the sites, but its
   results steer what is fetched next; it is allowed only when the input's `allowed_domains` is given and
   every entry lies within the profile's domains (`web.search_unrestricted` otherwise).
@@ -18,8 +21,10 @@ import posixpath
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .mcp import RESOURCE_TOOLS, decide_mcp, is_mcp_tool, open_profile
 from .model import Decision, PolicyContext
 from .pathcheck import in_project, protected
+from .reads import READ_TOOLS, decide_read
 from .shell_rules import decide_shell
 from .tool_config_files import guards_tool_config, tool_config_file
 from .web import domain_allowed, normalize_domain, url_problem
@@ -29,9 +34,8 @@ if TYPE_CHECKING:
 
 READ_ONLY_TOOLS = frozenset(
     {
-        "Read", "Glob", "Grep", "LS", "NotebookRead", "TodoWrite", "TodoRead", "Task", "Agent",
-        "ExitPlanMode", "BashOutput", "KillShell", "KillBash", "ListMcpResourcesTool",
-        "ReadMcpResourceTool", "EnterPlanMode",
+        "TodoWrite", "TodoRead", "Task", "Agent", "ExitPlanMode", "BashOutput", "KillShell", "KillBash",
+        "EnterPlanMode",
     }
 )  # fmt: skip
 FILE_TOOLS = {"Write": "file_path", "Edit": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
@@ -52,9 +56,13 @@ def decide_tool(tool_name: str, tool_input: Mapping[str, Any], profile: Profile,
         return _web_fetch(tool_input.get("url"), profile)
     if tool_name == "WebSearch":
         return _web_search(tool_input, profile)
+    if tool_name in READ_TOOLS:
+        return decide_read(tool_name, tool_input, profile, ctx)
+    if is_mcp_tool(tool_name) or tool_name in RESOURCE_TOOLS:
+        return decide_mcp(tool_name, tool_input, profile)
     if tool_name in READ_ONLY_TOOLS:
         return Decision(True, "tool.read_only", f"`{tool_name}` only reads.")
-    if profile.shell.mode == "denylist" and profile.file_write == "any" and profile.network_access == "allow":
+    if open_profile(profile):
         return Decision(True, "tool.unknown.allowed", f"`{tool_name}` is allowed by the `{profile.name}` profile.")
     return Decision(
         False,

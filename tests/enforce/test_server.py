@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from claude_enterprise.enforce import protocol
-from claude_enterprise.enforce.server import HOOK_MATCHER, DecisionServer
+from claude_enterprise.enforce.server import DecisionServer
+from claude_enterprise.launch.settings import HOOK_MATCHERS
 from tests.enforce.conftest import decisions, payload
 
 Serve = Callable[..., DecisionServer]
@@ -107,9 +108,10 @@ def test_concurrent_clients_all_get_answers_and_records(serve: Serve, enforce_en
 def test_settings_fragment_and_env(serve: Serve) -> None:
     server = serve("restricted")
     fragment = server.settings_fragment()
-    [entry] = fragment["hooks"]["PreToolUse"]
-    assert entry["matcher"] == HOOK_MATCHER
-    [hook] = entry["hooks"]
+    entries = fragment["hooks"]["PreToolUse"]
+    assert [entry["matcher"] for entry in entries] == list(HOOK_MATCHERS)
+    assert entries[0]["hooks"] == entries[1]["hooks"]
+    [hook] = entries[0]["hooks"]
     assert hook["type"] == "command" and os.path.isabs(hook["command"])
     assert hook["args"][0] == "-IS"  # isolated (a repository's PYTHONPATH cannot replace our modules), no site
     assert hook["args"][-4:] == ["--session", server.socket_path, "--profile", "restricted"]

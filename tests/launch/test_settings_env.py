@@ -9,6 +9,7 @@ import pytest
 
 from claude_enterprise.launch import environment, settings
 from claude_enterprise.launch.argv import Refusal
+from claude_enterprise.launch.settings import HOOK_MATCHERS, matcher_matches
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.profiles import Profile, load_catalog
 
@@ -63,10 +64,13 @@ def test_other_profiles_keep_tools_for_the_hook(catalog: dict[str, Profile], nam
     assert layer["permissions"]["defaultMode"] == "default"
     assert "availableModels" not in layer
     assert layer["env"]["CLAUDE_CODE_MAX_OUTPUT_TOKENS"] == str(catalog[name].max_output_tokens)
-    (matcher,) = layer["hooks"]["PreToolUse"]
-    assert set(matcher["matcher"].split("|")) == {"Bash", "Write", "Edit", "MultiEdit", "NotebookEdit",
-                                                   "WebFetch", "WebSearch"}
-    (hook,) = matcher["hooks"]
+    tools, mcp = layer["hooks"]["PreToolUse"]
+    assert set(tools["matcher"].split("|")) == {"Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "WebFetch",
+                                                "WebSearch", "Read", "Glob", "Grep", "LS", "NotebookRead", "LSP",
+                                                "ListMcpResourcesTool", "ReadMcpResourceTool",
+                                                "ReadMcpResourceDirTool"}
+    assert mcp["matcher"] == "^mcp__" and mcp["hooks"] == tools["hooks"]
+    (hook,) = tools["hooks"]
     # Exec form: a shell-form command would run through CLAUDE_CODE_SHELL_PREFIX.
     assert hook["command"] == HOOK[0] and hook["args"] == HOOK[1:]
 
@@ -212,3 +216,14 @@ def test_anthropic_model_env_checked(catalog: dict[str, Profile]) -> None:
     bedrock_sonnet = {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1",
                       "ANTHROPIC_MODEL": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}
     assert environment.check_provider(bedrock_sonnet, catalog["plan-only"], ("us-east-1",)) is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "hooked"),
+    [("Read", True), ("Grep", True), ("mcp__github__create_issue", True), ("mcp__a__b__c", True),
+     ("TodoWrite", False), ("NotebookEdit", True), ("BashOutput", False), ("ReadMcpResourceTool", True),
+     ("Xmcp__a__b", False)],
+)
+def test_hook_matchers_select_the_judged_tools_only(tool: str, hooked: bool) -> None:
+    """Claude Code's comparison: an exact name list, or an unanchored regular expression."""
+    assert any(matcher_matches(m, tool) for m in HOOK_MATCHERS) == hooked
