@@ -31,12 +31,17 @@ def refused_at_launch(result, fake_model: FakeModel, env: dict[str, str], rule_i
     return lines[0]
 
 
+@pytest.mark.parametrize("via", ["config dir", "--settings"])
 def test_user_exec_form_hook_refuses_the_launch(fake_model: FakeModel, launcher_env: dict[str, str],
-                                                project_dir: Path) -> None:
+                                                project_dir: Path, via: str) -> None:
     user_settings = Path(launcher_env["CLAUDE_CONFIG_DIR"]) / "settings.json"
+    args = ["-p", "hi"]
+    if via == "--settings":
+        user_settings = project_dir.parent / "mine.json"
+        args += ["--settings", str(user_settings)]
     user_settings.write_text(json.dumps(USER_SETTINGS))
     fake_model.queue(Text("never asked"))
-    result = run_launcher(["-p", "hi"], {**launcher_env, "CLAUDE_ENTERPRISE_PROFILE": "restricted"}, project_dir)
+    result = run_launcher(args, {**launcher_env, "CLAUDE_ENTERPRISE_PROFILE": "restricted"}, project_dir)
     line = refused_at_launch(result, fake_model, launcher_env, "launch.user_settings")
     assert f"{user_settings}: hooks.PostToolUse[0].hooks[0] would run `/usr/bin/curl" in line
     assert "[shell.deny.curl]" in line
