@@ -53,9 +53,12 @@ def _refused(rule_id: str, message: str, ctx: AuditContext | None, profile: str 
     return exitcodes.REFUSED
 
 
-def _user_layer(values: Sequence[str], profile: Any, ours_env: Mapping[str, str]) -> dict[str, Any] | str:
-    """The user's --settings merged together, or the one-line reason to refuse them."""
+def _user_layer(values: Sequence[str], profile: Any,
+                ours_env: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[str, Any]]] | str:
+    """The user's --settings merged together and each one as read (where, data), or the one-line reason
+    to refuse them."""
     layer: dict[str, Any] = {}
+    loaded: list[tuple[str, Any]] = []
     for value in values:
         try:
             data = settings.load_user_settings(value)
@@ -66,7 +69,8 @@ def _user_layer(values: Sequence[str], profile: Any, ours_env: Mapping[str, str]
         if refusal is not None:
             return refusal.message
         layer = settings.merge(layer, data)
-    return layer
+        loaded.append((f"--settings {where}", data))
+    return layer, loaded
 
 
 def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
@@ -111,13 +115,16 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
     refusal = environment.check_provider(env, profile, resolution.config.allowed_bedrock_regions)
     if refusal is not None:
         return _refused(refusal.rule_id, refusal.message, ctx, profile.name, ours.claude_args)
-    user_layer = _user_layer(vetted.user_settings, profile, profile.env)
-    if isinstance(user_layer, str):
-        return _refused("launch.user_settings_weaken", user_layer, ctx, profile.name, ours.claude_args)
+    user_settings = _user_layer(vetted.user_settings, profile, profile.env)
+    if isinstance(user_settings, str):
+        return _refused("launch.user_settings_weaken", user_settings, ctx, profile.name, ours.claude_args)
+    user_layer, loaded = user_settings
     if vetted.session:
-        from .project_settings import check_project
+        from .settings_sources import Layer
+        from .settings_vet import check_launch
 
-        refusal = check_project(Path.cwd(), profile, env.get("HOME") or str(Path.home()))
+        extra = [Layer(where, data, "launch.user_settings") for where, data in loaded]
+        refusal = check_launch(Path.cwd(), profile, env, extra)
         if refusal is not None:
             return _refused(refusal.rule_id, refusal.message, ctx, profile.name, ours.claude_args)
 

@@ -93,7 +93,7 @@ class Collaborators:
 
 class _ClaudeStopper:
     """Ends the session when it can no longer be enforced: the guard failed under an enforcing profile (an
-    unwatched tree is not enforced), or the repository's settings now name a command the profile denies."""
+    unwatched tree is not enforced), or a settings layer now names something the profile denies."""
 
     def __init__(self, audit_ctx: AuditContext) -> None:
         self.pid: int | None = None
@@ -127,7 +127,7 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
     from claude_enterprise.enforce.server import DecisionServer
     from claude_enterprise.enforce.shims import build_shim_dir
 
-    from .project_settings import ProjectSettingsWatch
+    from .settings_vet import SettingsWatch
 
     found = Collaborators()
     profile = resolution.profile
@@ -135,7 +135,7 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
     guard = Guard(profile, os.getpid(), audit_ctx,
                   cleanup="terminate" if resolution.config.cleanup_children_on_exit else "keep",
                   on_failure=stopper.guard_failed if profile.exec.mode == "enforce" else None)
-    settings_watch = ProjectSettingsWatch(Path.cwd(), profile, os.path.expanduser("~"), stopper.settings_refused)
+    settings_watch = SettingsWatch(Path.cwd(), profile, os.environ, stopper.settings_refused)
 
     def on_activity() -> None:  # a tool call is being decided: the moment new programs and settings appear
         guard.poke()
