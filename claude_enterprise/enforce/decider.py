@@ -61,6 +61,23 @@ def runtime_denied_reads(profile: Profile, home: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def runtime_protected_writes(profile: Profile, home: str, project_dirs: tuple[str, ...]) -> tuple[str, ...]:
+    """What no tool may write beyond the engine's built-in list: the profile's `files.deny_write` (places
+    that run code later; project-relative entries in every project directory) and the product's state and
+    user configuration directories wherever they are (`CLAUDE_ENTERPRISE_STATE_DIR` can move the state)."""
+    from claude_enterprise.paths import state_dir, user_config_dir
+
+    found = [os.path.realpath(state_dir()), os.path.realpath(user_config_dir())]
+    for entry in profile.files.deny_write:
+        if entry == "~" or entry.startswith("~/"):
+            found.append(os.path.normpath(home + entry[1:]))
+        elif entry.startswith("/"):
+            found.append(os.path.normpath(entry))
+        else:
+            found.extend(os.path.normpath(os.path.join(d, entry)) for d in project_dirs)
+    return tuple(dict.fromkeys(found))
+
+
 class Decider:
     """Decides and records with one already-resolved profile."""
 
@@ -88,10 +105,12 @@ class Decider:
         self.audit_ctx = audit_ctx
         self.config_dir = config_dir
         home = home or os.path.expanduser("~")
+        projects = tuple(os.path.realpath(d) for d in project_dirs)
         self.policy_ctx = PolicyContext(
-            project_dirs=tuple(os.path.realpath(d) for d in project_dirs),
+            project_dirs=projects,
             home=home,
             case_insensitive=sys.platform == "darwin",
+            protected_paths=runtime_protected_writes(profile, home, projects),
             denied_reads=runtime_denied_reads(profile, home),
         )
         self.on_activity = on_activity

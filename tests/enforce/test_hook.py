@@ -175,3 +175,19 @@ def test_engine_failure_denies(serve: Serve, enforce_env: dict[str, str], projec
     assert reason is not None and reason.startswith("[enforce.internal_error]")
     [event] = decisions(enforce_env)
     assert event["decision"] == "deny" and event["rule_id"] == "enforce.internal_error"
+
+
+def test_files_that_run_code_later_are_protected_under_standard(serve: Callable[..., DecisionServer],
+                                                                 enforce_env: dict[str, str], project: Path,
+                                                                 tmp_path: Path) -> None:
+    """The profile's `files.deny_write` holds for the file tools too, not only in the sandbox; so do the
+    product's state and configuration directories wherever they were moved."""
+    server = serve("standard")
+    home = Path(enforce_env["HOME"])
+    for target in (home / ".bashrc", project / ".git" / "hooks" / "pre-commit", project / ".mcp.json",
+                   tmp_path / "state" / "audit" / "x.jsonl", home / ".ssh" / "authorized_keys"):
+        reason = denial(run_hook(hook_argv(server), payload("Write", {"file_path": str(target), "content": "x"},
+                                                            project), enforce_env))
+        assert reason is not None and reason.startswith("[file.protected]"), target
+    allowed = payload("Write", {"file_path": str(home / "notes.txt"), "content": "x"}, project)
+    assert denial(run_hook(hook_argv(server), allowed, enforce_env)) is None
