@@ -201,10 +201,12 @@ def assignment(an: Analyzer, node: Any, frame: Any) -> None:
 
 
 def _numeric(node: Any, frame: Any) -> bool:
-    """A value that is certainly a number: `$(( ))`, `${#x}`, `$?`, `$#`..., digits."""
+    """A value that is certainly a number: `$(( ))`, `${#x}`, `$?`, `$#`, `$(wc -l < f)`..., digits."""
     kind = node.type
     if kind in ("arithmetic_expansion", "number"):
         return True
+    if kind == "command_substitution":
+        return arithmetic.numeric_output(node, frame.src)
     if kind == "simple_expansion":
         return node_text(node, frame.src)[1:] in arithmetic.NUMERIC_SPECIALS - {"-", "0"}
     if kind == "expansion":
@@ -232,6 +234,8 @@ def for_loop(an: Analyzer, node: Any, frame: Any) -> None:
 def _loop_value(node: Any, frame: Any) -> str | None:
     """A loop word's value. A brace pattern (`{1..5}`) only recombines text written in the command, so
     its text stands for its values; a glob yields file names, known only at run time."""
+    if node.type == "command_substitution" and arithmetic.numeric_output(node, frame.src):
+        return "0"  # `for i in $(seq 3)`
     if is_pattern(node, frame.src):
         text = node_text(node, frame.src)
         return None if _GLOB.search(text) else text
