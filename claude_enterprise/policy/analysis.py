@@ -112,6 +112,8 @@ def _quote(arg: str | None) -> str:
 class Analyzer:
     """One analysis run. Public methods are the callbacks launchers.py uses."""
 
+    top_frame = _Frame(0, (), True, b"")  # where checks made after the walk (variables.settle) stand
+
     def __init__(self) -> None:
         self.executions: list[Execution] = []
         self.writes: list[Write] = []
@@ -124,7 +126,6 @@ class Analyzer:
         self.cdpath_cwds: set[str | None] = set()  # directories `cd` found through CDPATH, and below
         self.physical = False  # `cd -P` or `set -P` met: `..` after a link goes where the link points
         self.climbed_cwds: set[str | None] = set()  # directories reached by `..` from one entered by name
-        self.top_frame = _Frame(0, (), True, b"")
 
     # ----- results -------------------------------------------------------------------------------------
     def add(self, execution: Execution) -> None:
