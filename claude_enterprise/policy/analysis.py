@@ -262,6 +262,9 @@ class Analyzer:
                         arithmetic.scan(self, child, frame)
         elif kind == "subscript":
             index = node.child_by_field_name("index")
+            array = node.child_by_field_name("name")
+            if array is not None and self.variables.keys_are_strings(node_text(array, frame.src)):
+                return
             if index is not None:
                 arithmetic.scan(self, index, frame)
         elif kind == "test_command":
