@@ -125,6 +125,8 @@ def _quote(arg: str | None) -> str:
 class Analyzer:
     """One analysis run. Public methods are the callbacks launchers.py uses."""
 
+    top_frame = _Frame(0, (), True, b"")  # where checks made after the walk (variables.settle) stand
+
     def __init__(self) -> None:
         self.executions: list[Execution] = []
         self.writes: list[Write] = []
@@ -137,7 +139,6 @@ class Analyzer:
         self.cdpath_cwds: set[str | None] = set()  # directories `cd` found through CDPATH, and below
         self.physical = False  # `cd -P` or `set -P` met: `..` after a link goes where the link points
         self.climbed_cwds: set[str | None] = set()  # directories reached by `..` from one entered by name
-        self.top_frame = _Frame(0, (), True, b"")
         self.last_cd: list[str | None] | None = None  # the directories the latest `cd` leads to
 
     # ----- results -------------------------------------------------------------------------------------
@@ -291,6 +292,9 @@ class Analyzer:
                         arithmetic.scan(self, child, frame)
         elif kind == "subscript":
             index = node.child_by_field_name("index")
+            array = node.child_by_field_name("name")
+            if array is not None and self.variables.keys_are_strings(node_text(array, frame.src)):
+                return
             if index is not None:
                 arithmetic.scan(self, index, frame)
         elif kind == "test_command":

@@ -74,7 +74,7 @@ def scan(an: Analyzer, node: Any, frame: Any) -> None:
     """Record what the arithmetic expression `node` evaluates. Commands inside it are found by the
     ordinary walk; here only the values that reach evaluation matter."""
     kind = node.type
-    if kind in ("command_substitution", "process_substitution"):
+    if kind == "process_substitution" or (kind == "command_substitution" and not numeric_output(node, frame.src)):
         an.add_code("arithmetic", "$(...) in arithmetic", None, frame)
     elif kind == "simple_expansion":
         _parameter(an, node_text(node, frame.src)[1:], frame)
@@ -90,6 +90,46 @@ def scan(an: Analyzer, node: Any, frame: Any) -> None:
         for child in node.children:
             if child.is_named:
                 scan(an, child, frame)
+
+
+# Commands whose output is a number whatever their input, so `[[ $(git status --short | wc -l) -gt 0 ]]`
+# evaluates nothing but a number: (program, allowed arguments; None = digits only, as for seq).
+_NUMERIC_COMMANDS: dict[str, frozenset[str] | None] = {
+    "wc": frozenset({"-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars"}),  # stdin only
+    "nproc": frozenset({"--all"}),
+    "id": frozenset({"-u", "-g", "-ur", "-gr", "-ru", "-rg"}),
+    "date": frozenset({"+%s"}),
+    "seq": None,
+}
+_DIGITS = re.compile(r"-?[0-9.]+")
+
+
+def numeric_output(node: Any, src: bytes) -> bool:
+    """Is `node`, a command substitution, certain to print a number (`$(wc -l < f)`, `$(nproc)`,
+    `$(git rev-list --count HEAD)`)? Its last command decides; a file operand would add a name."""
+    named = [c for c in node.children if c.is_named]
+    statement = named[0] if len(named) == 1 else None
+    if statement is not None and statement.type == "pipeline":
+        statement = [c for c in statement.children if c.is_named][-1]
+    if statement is not None and statement.type == "redirected_statement":
+        statement = statement.child_by_field_name("body")
+    if statement is None or statement.type != "command":
+        return False
+    argv: list[str | None] = []
+    for child in statement.children:
+        if child.type == "command_name":
+            argv.append(literal(child.children[0], src) if child.children else None)
+        elif child.is_named and child.type not in ("file_redirect", "herestring_redirect", "variable_assignment"):
+            argv.append(literal(child, src))
+    if not argv or any(a is None for a in argv):
+        return False
+    name, args = argv[0], [a for a in argv[1:] if a is not None]
+    if name == "git":
+        return args[:2] == ["rev-list", "--count"]
+    if name not in _NUMERIC_COMMANDS:
+        return False
+    allowed = _NUMERIC_COMMANDS[name]
+    return all(_DIGITS.fullmatch(a) for a in args) if allowed is None else set(args) <= allowed
 
 
 def _parameter(an: Analyzer, name: str, frame: Any) -> None:

@@ -29,19 +29,29 @@ _GLOB = re.compile(r"(?<!\\)[*?\[]")
 class Variables:
     """Per-analysis record of variable values (None: known only at run time) and their uses."""
 
-    __slots__ = ("_indirect", "_uses", "cdpath", "integers", "namerefs", "values")
+    __slots__ = ("_indirect", "_uses", "associative", "cdpath", "integers", "keyed", "namerefs", "unset", "values")
 
     def __init__(self) -> None:
         self.values: dict[str, list[str | None]] = {}
         self.integers: set[str] = set()  # declare -i: every value assigned is evaluated
         self.namerefs: dict[str, list[str | None]] = {}  # declare -n r=T: assignments to r go to T
         self.cdpath = False  # the command sets CDPATH: `cd name` may go anywhere
+        self.associative: set[str] = set()  # declare -A, met before in the walk: subscripts are strings
+        self.keyed: set[str] = set()  # associative arrays whose subscripts were not evaluated
+        self.unset: set[str] = set()  # names unset anywhere (an unset array may come back indexed)
         self._uses: list[tuple[str, Any]] = []
         self._indirect: list[tuple[str, Any]] = []
 
     def use(self, name: str, frame: Any) -> None:
         """`name`'s value reaches arithmetic evaluation."""
         self._uses.append((name, frame))
+
+    def keys_are_strings(self, array: str) -> bool:
+        """Are `array`'s subscripts plain strings here (an associative array declared before)?"""
+        if array in self.associative:
+            self.keyed.add(array)
+            return True
+        return False
 
     def indirect(self, name: str, frame: Any) -> None:
         """`${!name}`: name's value is used as a variable reference."""
@@ -80,6 +90,8 @@ def settle(an: Analyzer) -> None:
     """After the walk: judge the values that reach arithmetic, indirection and namerefs. New uses found
     on the way (a value naming another variable) are followed until none are left."""
     state = an.variables
+    for array in sorted(state.keyed & state.unset):
+        an.add_code("arithmetic", f"{array}[...] after unset {array}", None, an.top_frame)
     if not (state._uses or state.integers or state._indirect or state.namerefs):
         return
     seen: set[str] = set()
@@ -142,12 +154,21 @@ def declaration(an: Analyzer, node: Any, frame: Any) -> None:
         name = arithmetic.reference(an, name_text.removesuffix("+"), frame, keyword)
         if name is None:
             continue
+        _attributes(an, keyword, flags, name, frame)
         if eq:
             assign(an, name, value, frame)
         if "n" in flags and keyword != "export":
             an.variables.namerefs.setdefault(name, [])
-        if "i" in flags:
-            an.variables.integers.add(name)
+
+
+def _attributes(an: Analyzer, keyword: str, flags: str, name: str, frame: Any) -> None:
+    state = an.variables
+    if "i" in flags:
+        state.integers.add(name)
+    # An associative array's subscripts are plain strings. Only a global declaration counts: one in a
+    # function is local, and the same name outside it may be an indexed array.
+    if "A" in flags and keyword in ("declare", "typeset") and not any(v.startswith("function ") for v in frame.via):
+        state.associative.add(name)
 
 
 def _declared(an: Analyzer, keyword: str, flags: str, node: Any, frame: Any) -> None:
@@ -155,8 +176,8 @@ def _declared(an: Analyzer, keyword: str, flags: str, node: Any, frame: Any) -> 
     nameref = "n" in flags and keyword != "export"
     name_node = node.child_by_field_name("name")
     name = _base_name(name_node, frame) if name_node is not None else None
-    if name is not None and "i" in flags:
-        an.variables.integers.add(name)
+    if name is not None:
+        _attributes(an, keyword, flags, name, frame)
     if not nameref:
         assignment(an, node, frame)
         return
@@ -183,9 +204,10 @@ def assignment(an: Analyzer, node: Any, frame: Any) -> None:
         an.visit(name_node, None, frame)
     if value_node is not None:
         an.visit(value_node, None, frame)
-        if value_node.type == "array":
-            arithmetic.array_elements(an, value_node, frame)
     name = _base_name(name_node, frame) if name_node is not None else None
+    keyed = name is not None and an.variables.keys_are_strings(name)
+    if value_node is not None and value_node.type == "array" and not keyed:
+        arithmetic.array_elements(an, value_node, frame)
     if name is None:
         return
     literal_value = literal(value_node, frame.src) if value_node is not None else ""
@@ -202,10 +224,12 @@ def assignment(an: Analyzer, node: Any, frame: Any) -> None:
 
 
 def _numeric(node: Any, frame: Any) -> bool:
-    """A value that is certainly a number: `$(( ))`, `${#x}`, `$?`, `$#`..., digits."""
+    """A value that is certainly a number: `$(( ))`, `${#x}`, `$?`, `$#`, `$(wc -l < f)`..., digits."""
     kind = node.type
     if kind in ("arithmetic_expansion", "number"):
         return True
+    if kind == "command_substitution":
+        return arithmetic.numeric_output(node, frame.src)
     if kind == "simple_expansion":
         return node_text(node, frame.src)[1:] in arithmetic.NUMERIC_SPECIALS - {"-", "0"}
     if kind == "expansion":
@@ -233,6 +257,8 @@ def for_loop(an: Analyzer, node: Any, frame: Any) -> None:
 def _loop_value(node: Any, frame: Any) -> str | None:
     """A loop word's value. A brace pattern (`{1..5}`) only recombines text written in the command, so
     its text stands for its values; a glob yields file names, known only at run time."""
+    if node.type == "command_substitution" and arithmetic.numeric_output(node, frame.src):
+        return "0"  # `for i in $(seq 3)`
     if is_pattern(node, frame.src):
         text = node_text(node, frame.src)
         return None if _GLOB.search(text) else text
@@ -349,7 +375,9 @@ def unset(an: Analyzer, node: Any, frame: Any) -> None:
         if child.is_named:
             text = literal(child, frame.src)
             if text is None or not text.startswith("-"):
-                arithmetic.reference(an, text, frame, "unset")
+                name = arithmetic.reference(an, text, frame, "unset")
+                if name is not None:
+                    an.variables.unset.add(name)
 
 
 def _wait(an: Analyzer, word: str, name: str, args: Argv, stdin: Any, frame: Any) -> None:

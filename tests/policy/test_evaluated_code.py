@@ -43,6 +43,9 @@ TEMPLATES = [
     "echo ${a[$(PAYLOAD)]}",
     "echo $(( a[$(PAYLOAD)] ))",
     "mapfile -C 'PAYLOAD :' -c 1 lines <<< x",
+    # Associative arrays do not evaluate subscripts, but builtins taking a name expand them once more.
+    "declare -A m; k='a[$(PAYLOAD)]'; unset \"m[$k]\"",
+    "declare -A m; k='a[$(PAYLOAD)]'; printf -v \"m[$k]\" x",
 ]
 
 
@@ -61,10 +64,9 @@ def test_policy_denies_the_payload(template: str, catalog: dict[str, Profile], c
     for name in ("restricted", "standard"):
         decision = decide_shell(command, catalog[name], ctx)
         assert not decision.allow, (name, command, decision)
-        assert decision.rule_id in ("shell.arithmetic_code", "shell.deny.sudo", "shell.allowlist.not_allowed"), (
-            command,
-            decision,
-        )
+        # A name only known at run time may also name a code variable: dynamic code.
+        rules = ("shell.arithmetic_code", "shell.dynamic_code", "shell.deny.sudo", "shell.allowlist.not_allowed")
+        assert decision.rule_id in rules, (command, decision)
 
 
 @pytest.mark.parametrize(
@@ -77,6 +79,7 @@ def test_policy_denies_the_payload(template: str, catalog: dict[str, Profile], c
         "declare -i n=3; (( n ))",
         "read -r line < file; echo \"$line\"",
         "x=$(git rev-parse HEAD); [ \"$x\" = abc ] || pytest",
+        "declare -A m; while read -r k v; do m[$k]=$v; done < f; echo \"${m[a]}\"",
     ],
 )
 def test_ordinary_arithmetic_is_not_code(command: str) -> None:
