@@ -8,7 +8,8 @@ session's `approved/` directory, which the sandbox may read but not write. The g
 and runs the command; anything the hook did not allow (hooks switched off, a subagent's command the hook
 never saw, another directory) takes the full decision. The gate still records its decision (outbox).
 
-Standard library only (hashlib on first use): the gate imports it before every command.
+Standard library only: the gate imports it before every command (the builtin SHA-256, not `hashlib`,
+which loads OpenSSL first).
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ DIR_NAME = "approved"
 
 
 def key(cwd: str, command: str) -> str:
-    from hashlib import sha256
-
+    try:
+        from _sha2 import sha256  # CPython 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # CPython 3.10, 3.11
+        except ImportError:
+            from hashlib import sha256
     return sha256(b"%s\0%s" % (os.fsencode(cwd), os.fsencode(command))).hexdigest()
 
 

@@ -258,7 +258,7 @@ def decide_in_session(session_file: str, outbox: str | None, wrapped: str, cwd: 
     recorder: Callable[[dict[str, Any]], None] | None = None
     wrapper: str | None = "unreachable"
     if outbox and os.path.isdir(outbox):
-        from claude_enterprise.enforce.outbox import post
+        from claude_enterprise.enforce.outbox_post import post
 
         def recorder(fields: dict[str, Any]) -> None:
             post(outbox, {**fields, "enforcement": "gate"})

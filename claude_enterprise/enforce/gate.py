@@ -69,7 +69,7 @@ def _approved(wrapped: str, cwd: str, approvals: str, outbox: str | None,
     if rule_id is None:
         return None
     reason = "the PreToolUse hook allowed this command in this directory"
-    from claude_enterprise.enforce.outbox import post
+    from claude_enterprise.enforce.outbox_post import post
 
     try:
         post(outbox, {"decision": "allow", "rule_id": rule_id, "reason": reason, "command": shape.command,

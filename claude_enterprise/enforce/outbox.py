@@ -11,7 +11,7 @@ Sandboxed code can write that directory too: ingested records say `reported_from
 with string values are taken, and the context (user, session, profile) is the wrapper's own, never the
 file's. The hook, outside the sandbox, records the same Bash call independently.
 
-The posting side is standard library only: it runs in the gate before every command.
+The posting side (`outbox_post`) is a module of its own: it runs in the gate before every command.
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ import contextlib
 import json
 import os
 import threading
-import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from claude_enterprise.enforce.outbox_post import FIELDS, SUFFIX, post
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
 
-SUFFIX = ".json"
-# Fields a sandboxed gate or PATH shim may report; everything else in a posted file is ignored.
-FIELDS = ("type", "decision", "rule_id", "reason", "command", "tool_name", "enforcement", "wrapper", "program",
-          "cwd", "source")
+__all__ = ["FIELDS", "Ingester", "create", "drain", "post", "remove", "sweep_orphans"]
 TYPES = ("tool_decision", "exec_blocked")
 _MAX_BYTES = 1 << 20
 _OWNER_FILE = "wrapper.pid"
@@ -48,20 +45,6 @@ def create(root: Path, session_name: str) -> Path:
     outbox.mkdir(mode=0o700)
     (outbox / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     return outbox
-
-
-def post(outbox: str, fields: Mapping[str, object]) -> None:
-    """Write one record durably (raises OSError when the directory cannot take it)."""
-    name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(4).hex()}"  # sorts in posting order
-    tmp = os.path.join(outbox, f".{name}.tmp")
-    data = json.dumps({k: v for k, v in fields.items() if k in FIELDS and isinstance(v, str)}).encode()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, os.path.join(outbox, name + SUFFIX))
 
 
 def _read(path: Path) -> dict[str, str] | None:

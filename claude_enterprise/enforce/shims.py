@@ -106,7 +106,7 @@ def shim_main(args: list[str]) -> int:
     try:
         outbox = context.get("outbox")
         if outbox and os.path.isdir(outbox):
-            from claude_enterprise.enforce.outbox import post
+            from claude_enterprise.enforce.outbox_post import post
 
             post(outbox, {"type": "exec_blocked", "decision": "deny", "rule_id": f"exec.deny.{program}",
                           "reason": reason, "command": shlex.join([program, *rest]), "program": program,

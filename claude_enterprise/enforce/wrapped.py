@@ -16,15 +16,16 @@ that deviates by one byte is not the Bash tool's string.
 Claude Code also runs shell-form hook commands and stdio MCP servers through the prefix (as a plain shell
 command line, without this scaffolding): those are `Plain` and judged whole.
 
-Pure (no I/O); the snapshot file itself is checked by `snapshot_problem` at decision time.
+Pure (no I/O); the snapshot file itself is checked by `snapshot_problem` at decision time. The gate parses
+before every command, so this module imports neither `re` nor `dataclasses` (tens of ms at start-up): the
+word grammar is scanned by hand.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
-from dataclasses import dataclass
+from collections import namedtuple
 
 SHOPT = "{ shopt -u extglob || setopt NO_EXTENDED_GLOB NO_BARE_GLOB_QUAL; } >/dev/null 2>&1 || true"
 BUN = 'export BUN_OPTIONS="--smol${BUN_OPTIONS:+ $BUN_OPTIONS}"'
@@ -32,10 +33,11 @@ _SOURCE_TAIL = " 2>/dev/null || true && "
 _SEP = " && "
 _STDIN = " < /dev/null"
 _PWD = "pwd -P >| "
-_BARE = re.compile(r"[A-Za-z0-9_./:=@+,-]+")
-_QUOTED = re.compile(r"""'[^']*'(?:"'"'[^']*')*""")
-_SNAPSHOT_NAME = re.compile(r"snapshot-(bash|zsh)-[0-9]+-[A-Za-z0-9]+\.sh")
-_CWD_NAME = re.compile(r"claude-[0-9a-f]+-cwd|cwd-[A-Za-z0-9_-]+")
+_DIGITS = frozenset("0123456789")
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") | _DIGITS
+_BARE = _ALNUM | frozenset("_./:=@+,-")  # a word Claude Code leaves unquoted
+_HEX = frozenset("0123456789abcdef")
+_QUOTE_JOIN = "'\"'\"'"  # how Claude Code writes a `'` inside a single-quoted word
 # Markers no plain command line needs but every Bash tool string has: seeing them outside the exact shape
 # means a tampered or unknown wrapper, refused rather than judged as a plain command.
 _SCAFFOLD_MARKERS = ("pwd -P >| ", "shopt -u extglob")
@@ -45,16 +47,19 @@ class ShapeError(ValueError):
     """The string looks like Claude Code's Bash wrapper but is not exactly its shape."""
 
 
-@dataclass(frozen=True)
-class Wrapped:
-    """A Bash tool call as Claude Code wraps it."""
+class Wrapped(namedtuple("Wrapped", "command snapshot env_script cwd_file stdin_devnull rest")):
+    """A Bash tool call as Claude Code wraps it: `command` is what `eval` runs; `snapshot` the shell snapshot
+    sourced first (Claude Code's own file), if any; `env_script` the text between the snapshot and the
+    scaffolding (session env files), if any; `rest` everything after the snapshot's `source ... && `, what
+    runs once the snapshot is loaded."""
 
-    command: str  # what `eval` runs
-    snapshot: str | None  # the shell snapshot sourced first (Claude Code's own file), if any
-    env_script: str | None  # text between the snapshot and the scaffolding (session env files), if any
+    __slots__ = ()
+    command: str
+    snapshot: str | None
+    env_script: str | None
     cwd_file: str
     stdin_devnull: bool
-    rest: str  # everything after the snapshot's `source ... && `: what runs once the snapshot is loaded
+    rest: str
 
     @property
     def shell(self) -> str:
@@ -64,22 +69,45 @@ class Wrapped:
         return "bash"
 
 
-@dataclass(frozen=True)
-class Plain:
+class Plain(namedtuple("Plain", "command")):
     """A hook command or MCP server command line run through the prefix: judged as a whole."""
 
+    __slots__ = ()
     command: str
 
 
 def _word(text: str, pos: int) -> tuple[str, int]:
-    """Unquote the shell word Claude Code's quoting produced at `pos`; (value, end)."""
-    match = _QUOTED.match(text, pos)
-    if match:
-        return match.group(0)[1:-1].replace("'\"'\"'", "'"), match.end()
-    match = _BARE.match(text, pos)
-    if match:
-        return match.group(0), match.end()
-    raise ShapeError(f"expected a quoted word at offset {pos}")
+    """Unquote the shell word Claude Code's quoting produced at `pos`; (value, end): `'...'` pieces joined
+    by `'"'"'`, or a run of characters that need no quoting."""
+    if text.startswith("'", pos):
+        end = text.find("'", pos + 1)
+        while end >= 0 and text.startswith(_QUOTE_JOIN, end):
+            end = text.find("'", end + len(_QUOTE_JOIN))
+        if end < 0:
+            raise ShapeError(f"unterminated quoted word at offset {pos}")
+        return text[pos + 1:end].replace(_QUOTE_JOIN, "'"), end + 1
+    end = pos
+    while end < len(text) and text[end] in _BARE:
+        end += 1
+    if end == pos:
+        raise ShapeError(f"expected a quoted word at offset {pos}")
+    return text[pos:end], end
+
+
+def _is_snapshot_name(name: str) -> bool:
+    """`snapshot-(bash|zsh)-DIGITS-ALNUM.sh`, Claude Code's snapshot file name."""
+    parts = name[:-3].split("-") if name.endswith(".sh") else []
+    return (len(parts) == 4 and parts[0] == "snapshot" and parts[1] in ("bash", "zsh")
+            and bool(parts[2]) and set(parts[2]) <= _DIGITS and bool(parts[3]) and set(parts[3]) <= _ALNUM)
+
+
+def _is_cwd_name(name: str) -> bool:
+    """`claude-HEX-cwd` or `cwd-[A-Za-z0-9_-]+`, Claude Code's cwd file name."""
+    if name.startswith("claude-") and name.endswith("-cwd"):
+        middle = name[len("claude-"):-len("-cwd")]
+        return bool(middle) and set(middle) <= _HEX
+    rest = name[len("cwd-"):]
+    return name.startswith("cwd-") and bool(rest) and set(rest) <= _ALNUM | {"_", "-"}
 
 
 def _literal(text: str, pos: int, literal: str) -> int:
@@ -118,7 +146,7 @@ def parse(text: str) -> Wrapped | Plain:
     cwd_file, pos = _word(text, pos)
     if pos != len(text):
         raise ShapeError(f"unexpected text after the cwd file at offset {pos}")
-    if not os.path.isabs(cwd_file) or not _CWD_NAME.fullmatch(os.path.basename(cwd_file)):
+    if not os.path.isabs(cwd_file) or not _is_cwd_name(os.path.basename(cwd_file)):
         raise ShapeError(f"cwd file {cwd_file!r} is not Claude Code's")
     return Wrapped(command, snapshot, env_script, cwd_file, stdin_devnull, rest)
 
@@ -131,7 +159,7 @@ def snapshot_problem(path: str, config_dir: str, uid: int) -> str | None:
     nobody else, in a directory nobody else can write.
     """
     directory, name = os.path.split(path)
-    if not _SNAPSHOT_NAME.fullmatch(name):
+    if not _is_snapshot_name(name):
         return f"snapshot name {name!r} is not Claude Code's"
     expected = os.path.join(os.path.realpath(config_dir), "shell-snapshots")
     if os.path.realpath(directory) != expected or os.path.normpath(directory) != directory:
