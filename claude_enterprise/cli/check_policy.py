@@ -183,11 +183,13 @@ def check_audit(res: Resolution) -> list[Check]:
 
 def _sandbox_block(res: Resolution, env: Mapping[str, str]) -> dict[str, Any] | None:
     """The sandbox settings a wrapper session of this profile would apply here (session paths as placeholders)."""
+    from claude_enterprise.enforce.decider import claude_config_dir
     from claude_enterprise.launch.sandbox import ProductPaths, denied_executables, sandbox_settings
 
     state = str(paths.state_dir())
     product = ProductPaths(state_dir=state, session_dir=f"{state}/sessions/<session>", outbox_dir="<outbox>",
-                           config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir())))
+                           config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir()),
+                                        claude_config_dir(env)))
     home = env.get("HOME") or os.path.expanduser("~")
     return sandbox_settings(res.profile, home=home, project=os.getcwd(), product=product,
                             executables=denied_executables(res.profile, env.get("PATH")))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from claude_enterprise.audit import AuditContext, AuditWriteError, record
@@ -40,7 +40,7 @@ def deny(rule_id: str, reason: str) -> Verdict:
     return Verdict(False, rule_id, reason)
 
 
-def claude_config_dir(env: dict[str, str] | os._Environ[str]) -> str:
+def claude_config_dir(env: Mapping[str, str]) -> str:
     """Claude Code's config dir (where its shell snapshots live): CLAUDE_CONFIG_DIR or ~/.claude."""
     return env.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
 

@@ -296,12 +296,15 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
 def sandbox_layer(profile: Profile, base_env: Mapping[str, str], session_dir: Path,
                   outbox: Path | None) -> dict[str, Any] | None:
     """The profile's OS sandbox for this session (launch.sandbox), with the product's own paths."""
+    from claude_enterprise.enforce.decider import claude_config_dir
+
     from .sandbox import ProductPaths, denied_executables, sandbox_settings
 
     product = ProductPaths(
         state_dir=str(paths.state_dir()), session_dir=str(session_dir),
         outbox_dir=str(outbox) if outbox is not None else str(session_dir / "outbox"),
-        config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir())),
+        # Claude Code's config dir too: its shell snapshots are sourced unjudged before every command.
+        config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir()), claude_config_dir(base_env)),
     )
     home = base_env.get("HOME") or os.path.expanduser("~")
     executables = denied_executables(profile, base_env.get("PATH"))

@@ -3,8 +3,10 @@
     python tests/benchmarks/bench_sandbox.py [RUNS] [CALLS] [PROFILE]
 
 Three set-ups drive the real claude against the fake model on 127.0.0.1, each session making CALLS Bash tool
-calls (`git --version`), and the same set-up with no tool call: the difference, divided by CALLS, is the cost
-of one tool call. Set-ups, interleaved run by run so host drift hits each alike:
+calls (`git --version`). The cost of one tool call is the time between two consecutive model requests (the
+model asks for the call, Claude Code runs it with whatever hooks, gate and sandbox apply, and sends the
+result back), so session start and end (start-up, the guard's cleanup) are not counted. Set-ups, interleaved
+run by run so host drift hits each alike:
 - wrapped: `claude-enterprise` under PROFILE (hook + exec gate inside the sandbox + guard + outbox);
 - bare+sandbox: claude with the very sandbox block the wrapper generates, nothing of ours;
 - bare: claude with no sandbox.
@@ -14,13 +16,13 @@ own cost). One run, figures from this machine.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,21 +42,22 @@ def claude_path() -> str:
     return str(path)
 
 
-def session_ms(model: FakeModel, argv: list[str], env: dict[str, str], cwd: Path, calls: int) -> float:
+def per_call_ms(model: FakeModel, argv: list[str], env: dict[str, str], cwd: Path, calls: int) -> float:
+    """Median ms from one model request to the next across a session of `calls` Bash tool calls."""
     turns = [ToolUse("Bash", {"command": "git --version", "description": "v"}, id=f"toolu_{i:04d}")
              for i in range(calls)]
+    first = len(model.agent_requests())
     model.queue(*turns, Text("done"))
-    start = time.perf_counter()
     result = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                             timeout=300, check=False)
-    elapsed = (time.perf_counter() - start) * 1000
     if result.returncode != 0:
         sys.exit(f"{argv[:3]} failed ({result.returncode}): {result.stderr[-500:]}")
     results = model.tool_results()
-    bad = [r.content for i, r in results.items() if r.is_error]
+    bad = [r.content for r in results.values() if r.is_error]
     if len(results) < calls or bad:
         sys.exit(f"{argv[:3]}: tool calls did not all run: {bad[:1]}")
-    return elapsed
+    times = [r.received for r in model.agent_requests()[first:]]
+    return statistics.median((b - a) * 1000 for a, b in itertools.pairwise(times))
 
 
 def sandbox_block(profile_name: str, env: dict[str, str], tmp: Path, project: Path) -> dict:  # type: ignore[type-arg]
@@ -105,12 +108,10 @@ def main() -> None:
         }
         samples: dict[str, list[float]] = {name: [] for name in setups}
         for argv in setups.values():  # warm-up: page cache, snapshots, compiled profiles
-            session_ms(model, argv, env, project, 1)
+            per_call_ms(model, argv, env, project, 1)
         for _ in range(runs):
             for name, argv in setups.items():
-                with_calls = session_ms(model, argv, env, project, calls)
-                without = session_ms(model, argv, env, project, 0)
-                samples[name].append((with_calls - without) / calls)
+                samples[name].append(per_call_ms(model, argv, env, project, calls))
         per_call = {name: statistics.median(values) for name, values in samples.items()}
         ratio = per_call["wrapped"] / per_call["bare+sandbox"]
         print(f"profile {profile}, {runs} runs x {calls} Bash calls (median ms per tool call)")

@@ -164,6 +164,7 @@ def test_standard_protects_files_that_run_code_later(fake_model: FakeModel, laun
         "bashrc": home / ".bashrc",
         "claude_settings": home / ".claude" / "settings.json",
         "claude_json": home / ".claude.json",
+        "shell_snapshot": home / ".claude" / "shell-snapshots" / "snapshot-bash-1-planted.sh",
         "git_hook": project_dir / ".git" / "hooks" / "pre-commit",
         "audit_spool": state / "audit" / "injected.jsonl",
     }
