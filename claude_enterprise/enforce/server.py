@@ -35,8 +35,7 @@ from typing import TYPE_CHECKING, Any
 import claude_enterprise
 from claude_enterprise.enforce import approvals, protocol
 from claude_enterprise.enforce.decider import SESSION_FILE, Decider, Verdict, claude_config_dir, session_document
-from claude_enterprise.enforce.http_hook import HookServer
-from claude_enterprise.launch.settings import HOOKED_TOOLS, MCP_MATCHER
+from claude_enterprise.launch.settings import hook_entries
 
 if TYPE_CHECKING:
     from claude_enterprise.resolve import Resolution
@@ -104,7 +103,6 @@ class DecisionServer:
         self.approvals_dir = os.path.join(self.session_dir, approvals.DIR_NAME)
         self.decider.approvals_dir = self.approvals_dir
         self._listener: socket.socket | None = None
-        self._http: HookServer | None = None
         self._wake_r, self._wake_w = -1, -1
         self._thread: threading.Thread | None = None
 
@@ -128,13 +126,9 @@ class DecisionServer:
         self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._serve, name="claude-enterprise-decisions", daemon=True)
         self._thread.start()
-        self._http = HookServer(self._http_verdict).start()
         return self
 
     def stop(self) -> None:
-        if self._http is not None:
-            self._http.stop()
-            self._http = None
         if self._thread is None:
             return
         os.write(self._wake_w, b"x")
@@ -180,28 +174,14 @@ class DecisionServer:
         }
 
     def settings_fragment(self) -> dict[str, Any]:
-        """Merge into the generated `--settings` layer: the hooks, and the gate re-asserted in `env` (the
-        `--settings` layer's env beats a repository's, which could otherwise blank the prefix). Bash is
-        judged by the http hook (no process per call; the exec gate holds if it fails open), every other
-        tool by the command hook."""
-        self._started()
-        assert self._http is not None
-        command = self.hook_command()
-        others = "|".join(tool for tool in HOOKED_TOOLS if tool != "Bash")
+        """Merge into the generated `--settings` layer: the hook, and the gate re-asserted in `env` (the
+        `--settings` layer's env beats a repository's, which could otherwise blank the prefix)."""
         return {
-            "hooks": {"PreToolUse": [
-                {"matcher": "Bash", "hooks": [self._http.hook(HOOK_TIMEOUT_S)]},
-                {"matcher": others, "hooks": [command]},
-                {"matcher": MCP_MATCHER, "hooks": [command]},
-            ]},
+            "hooks": {"PreToolUse": hook_entries(self.hook_command())},
             "env": {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path},
         }
 
     # -- internals --------------------------------------------------------------------------------------
-    def _http_verdict(self, payload: bytes | None, error: str | None) -> tuple[bool, str, str]:
-        verdict = self.decider.hook(payload, error)
-        return verdict.allow, verdict.rule_id, verdict.reason
-
     def _prepare_dir(self) -> None:
         os.makedirs(self.session_dir, mode=0o700, exist_ok=True)
         st = os.lstat(self.session_dir)

@@ -109,45 +109,15 @@ def test_settings_fragment_and_env(serve: Serve) -> None:
     server = serve("restricted")
     fragment = server.settings_fragment()
     entries = fragment["hooks"]["PreToolUse"]
-    # Bash through the http hook (the exec gate holds if it fails open), every other judged tool through the
-    # command hook: together exactly the tools of HOOK_MATCHERS.
-    assert entries[0]["matcher"] == "Bash" and entries[0]["hooks"][0]["type"] == "http"
-    assert "|".join(["Bash", entries[1]["matcher"]]) == HOOK_MATCHERS[0] and entries[2]["matcher"] == HOOK_MATCHERS[1]
-    assert entries[1]["hooks"] == entries[2]["hooks"]
-    [hook] = entries[1]["hooks"]
+    assert [entry["matcher"] for entry in entries] == list(HOOK_MATCHERS)
+    assert entries[0]["hooks"] == entries[1]["hooks"]
+    [hook] = entries[0]["hooks"]
     assert hook["type"] == "command" and os.path.isabs(hook["command"])
     assert hook["args"][0] == "-IS"  # isolated (a repository's PYTHONPATH cannot replace our modules), no site
     assert hook["args"][-4:] == ["--session", server.socket_path, "--profile", "restricted"]
     assert fragment["env"] == {"CLAUDE_CODE_SHELL_PREFIX": server.gate_path}
     assert server.env()["CLAUDE_CODE_SHELL_PREFIX"] == server.gate_path
     assert Path(server.gate_path).read_text().startswith("#!")
-
-
-def test_http_hook_answers_only_with_the_session_secret(serve: Serve, enforce_env: dict[str, str],
-                                                        project: Path) -> None:
-    import json
-    import urllib.request
-
-    from tests.enforce.conftest import decisions, payload
-
-    server = serve("restricted")
-    [http] = server.settings_fragment()["hooks"]["PreToolUse"][0]["hooks"]
-
-    def post(command: str, headers: dict[str, str]) -> tuple[int, dict]:  # type: ignore[type-arg]
-        body = json.dumps(payload("Bash", {"command": command}, project)).encode()
-        request = urllib.request.Request(http["url"], data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                return answer.status, json.loads(answer.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            return exc.code, {}
-
-    assert post("git status", http["headers"]) == (200, {})
-    status, denied = post("curl https://example.com", http["headers"])
-    assert status == 200 and denied["hookSpecificOutput"]["permissionDecision"] == "deny"
-    assert denied["hookSpecificOutput"]["permissionDecisionReason"].startswith("[shell.")
-    assert post("git status", {"X-Claude-Enterprise-Secret": "guess"})[0] == 403
-    assert [e["decision"] for e in decisions(enforce_env)] == ["allow", "deny"]  # the forged one decided nothing
 
 
 def test_settings_need_a_started_server(enforce_env: dict[str, str], tmp_path: Path) -> None:
