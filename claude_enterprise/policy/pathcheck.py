@@ -7,6 +7,7 @@ judged lexically against every directory the command may be in at that point.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 
 from .model import PolicyContext
 
@@ -19,10 +20,18 @@ def _fold(path: str, ctx: PolicyContext) -> str:
     return path.casefold() if ctx.case_insensitive else path
 
 
+@lru_cache(maxsize=4096)
+def _normal(path: str, case_insensitive: bool) -> str:
+    """Normalised (and folded) once per path: roots (project dirs, protected and credential paths) recur in
+    every decision."""
+    normal = posixpath.normpath(path)
+    return normal.casefold() if case_insensitive else normal
+
+
 def under(path: str, root: str, ctx: PolicyContext) -> bool:
     """Is absolute `path` equal to or below absolute `root` (lexically, both normalised)?"""
-    path = _fold(posixpath.normpath(path), ctx)
-    root = _fold(posixpath.normpath(root), ctx)
+    path = _normal(path, ctx.case_insensitive)
+    root = _normal(root, ctx.case_insensitive)
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .model import Decision, PolicyContext
@@ -41,11 +42,22 @@ class _Unplaceable(Exception):
 
 def expand(entry: str, ctx: PolicyContext) -> tuple[str, ...]:
     """A profile path entry as absolute paths: `~/x` under the home, a relative one under each project dir."""
+    return _expand(entry, ctx.home, ctx.project_dirs)
+
+
+@lru_cache(maxsize=1024)
+def _expand(entry: str, home: str, project_dirs: tuple[str, ...]) -> tuple[str, ...]:
     if entry == "~" or entry.startswith("~/"):
-        return (posixpath.normpath(ctx.home + entry[1:]),) if ctx.home else ()
+        return (posixpath.normpath(home + entry[1:]),) if home else ()
     if entry.startswith("/"):
         return (posixpath.normpath(entry),)
-    return tuple(posixpath.normpath(posixpath.join(root, entry)) for root in ctx.project_dirs if root)
+    return tuple(posixpath.normpath(posixpath.join(root, entry)) for root in project_dirs if root)
+
+
+@lru_cache(maxsize=64)
+def _expand_all(entries: tuple[str, ...], home: str, project_dirs: tuple[str, ...]) -> tuple[str, ...]:
+    """A whole profile list expanded, once per session's context (every read decision needs it)."""
+    return tuple(p for entry in entries for p in _expand(entry, home, project_dirs))
 
 
 def glob_reach(pattern: str, base: str | None, ctx: PolicyContext) -> str | None:
@@ -99,7 +111,7 @@ def decide_read(tool_name: str, tool_input: Mapping[str, Any], profile: Profile,
 
 def _denied(tool_name: str, target: str, profile: Profile, ctx: PolicyContext) -> Decision | None:
     search = tool_name in _SEARCHES
-    credentials = [p for entry in profile.files.deny_read for p in expand(entry, ctx)]
+    credentials = _expand_all(profile.files.deny_read, ctx.home, ctx.project_dirs)
     for rule, roots, what in (("file.read.credentials", credentials, "a credential store"),
                               ("file.read.denied", ctx.denied_reads, "claude-enterprise's own state or credentials")):
         for root in roots:
@@ -111,7 +123,7 @@ def _denied(tool_name: str, target: str, profile: Profile, ctx: PolicyContext) -
                                              "may read under any security profile. Search a narrower directory "
                                              "that does not contain it.")
     if profile.files.read == "project" and not in_project(target, ctx):
-        allowed = [p for entry in profile.files.read_allow for p in expand(entry, ctx)]
+        allowed = list(_expand_all(profile.files.read_allow, ctx.home, ctx.project_dirs))
         if not any(under(target, root, ctx) for root in allowed):
             places = ", ".join([*ctx.project_dirs, *allowed]) or "no directory"
             return Decision(False, "file.read.outside_project",

@@ -44,6 +44,7 @@ Doubtful cases, decided deliberately:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .analysis import analyze
@@ -103,8 +104,14 @@ def _names(name: str, ctx: PolicyContext) -> tuple[str, str]:
     return folded, canonical(folded.lower() if ctx.case_insensitive else folded)
 
 
+@lru_cache(maxsize=256)
+def _entry_set(entries: tuple[str, ...], case_insensitive: bool) -> frozenset[str]:
+    """A profile list as a set, built once per list (decisions look names up for every program)."""
+    return frozenset(e.casefold() for e in entries) if case_insensitive else frozenset(entries)
+
+
 def _listed(names: tuple[str, str], entries: tuple[str, ...], ctx: PolicyContext) -> bool:
-    folded = {e.casefold() for e in entries} if ctx.case_insensitive else set(entries)
+    folded = _entry_set(entries, ctx.case_insensitive)
     return names[0] in folded or names[1] in folded
 
 
@@ -184,7 +191,6 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
     pname: str = profile.name
     shell = profile.shell
     allowlist = shell.mode == "allowlist"
-    allowed_text = ", ".join(shell.allow) if shell.allow else "none"
     if ex.kind == "code":
         return _judge_code(ex, analysis, profile, ctx)
     if ex.kind == "network":
@@ -199,7 +205,8 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             analysis,
         )
     names = _names(ex.name, ctx)
-    killed = kills_the_agent(ex, names[1].lower(), analysis) if ex.kind in ("program", "wrapper") else None
+    tool = names[1].lower()
+    killed = kills_the_agent(ex, tool, analysis) if ex.kind in ("program", "wrapper") else None
     if killed is not None:
         return _deny(
             "shell.protected_process",
@@ -207,7 +214,7 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             "processes by their exact id, or ask the user.",
             analysis,
         )
-    also = [n for n in shutdown_names(ex, names[1].lower()) if _listed((n, n), shell.deny, ctx)]
+    also = [n for n in shutdown_names(ex, tool) if _listed((n, n), shell.deny, ctx)]
     if also:
         return _deny(
             f"shell.deny.{also[0]}",
@@ -224,22 +231,23 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
             analysis,
         )
     unlisted = allowlist and ex.kind == "program" and not _listed(names, shell.allow, ctx)
-    if unlisted and names[0] not in INERT_BUILTINS and shell.read_only_utilities and names[1].lower() in UTILITIES:
+    if unlisted and names[0] not in INERT_BUILTINS and shell.read_only_utilities and tool in UTILITIES:
         # A read-only text filter: admitted while it reads only stdin and project files.
-        refusal = read_only_refusal(ex, names[1].lower(), ctx)
+        refusal = read_only_refusal(ex, tool, ctx)
         if refusal is not None:
             rule, what = refusal
             return _deny(rule, f"{what}, which {_profile_label(pname)} does not allow. {_READ_HINT}", analysis)
     elif unlisted and names[0] not in INERT_BUILTINS:
         return _deny(
             "shell.allowlist.not_allowed",
-            f"`{ex.name}` is not on the allow list of {_profile_label(pname)} (allowed: {allowed_text}). "
+            f"`{ex.name}` is not on the allow list of {_profile_label(pname)} "
+            f"(allowed: {', '.join(shell.allow) or 'none'}). "
             "Use the Read, Glob and Grep tools to inspect files and the Edit/Write tools to change them, "
             "or one of the allowed programs.",
             analysis,
         )
     if shell.block_destructive and ex.kind in ("program", "wrapper"):
-        finding = destructive(ex, names[1].lower(), ctx) or tool_destructive(ex, names[1].lower(), ctx)
+        finding = destructive(ex, tool, ctx) or tool_destructive(ex, tool, ctx)
         if finding is not None:
             suffix, what = finding
             return _deny(
@@ -249,7 +257,6 @@ def _judge_execution(ex: Execution, analysis: Analysis, profile: Profile, ctx: P
                 analysis,
             )
     if profile.network_access == "restricted" and ex.kind == "program":
-        tool = names[1].lower()
         return _judge_hosts(ex, [*_network_hosts(ex, tool), *option_hosts(tool, ex.args)], analysis, profile)
     return None
 
