@@ -124,9 +124,6 @@ def _build(doc: Mapping[str, Any], source: str, ancestors: tuple[str, ...]) -> P
     shell = doc.get("shell", {})
     exec_rules = doc.get("exec", {})
     network = doc.get("network", {})
-    files = doc.get("files", {})
-    sandbox = doc.get("sandbox", {})
-    mcp = doc.get("mcp", {})
     return Profile(
         name=doc["name"],
         description=doc.get("description", ""),
@@ -151,15 +148,9 @@ def _build(doc: Mapping[str, Any], source: str, ancestors: tuple[str, ...]) -> P
         ancestors=ancestors,
         iam_policy=doc.get("iam_policy"),
         source=source,
-        files=FileRules(
-            read=files.get("read", "any"),
-            read_allow=tuple(files.get("read_allow", ())),
-            deny_read=tuple(files.get("deny_read", ())),
-            deny_write=tuple(files.get("deny_write", ())),
-        ),
-        sandbox=SandboxRules(enabled=sandbox.get("enabled", False), required=sandbox.get("required", True)),
-        mcp=McpRules(allowed_servers=tuple(mcp.get("allowed_servers", ())),
-                     denied_servers=tuple(mcp.get("denied_servers", ()))),
+        files=FileRules.from_section(doc.get("files", {})),
+        sandbox=SandboxRules.from_section(doc.get("sandbox", {})),
+        mcp=McpRules.from_section(doc.get("mcp", {})),
     )
 
 

@@ -49,6 +49,12 @@ class FileRules(NamedTuple):
     deny_read: tuple[str, ...] = ()
     deny_write: tuple[str, ...] = ()
 
+    @classmethod
+    def from_section(cls, files: Mapping[str, Any]) -> FileRules:
+        """From a validated `files` section (a profile document or the normalised form)."""
+        return cls(read=files.get("read", "any"), read_allow=tuple(files.get("read_allow", ())),
+                   deny_read=tuple(files.get("deny_read", ())), deny_write=tuple(files.get("deny_write", ())))
+
 
 class SandboxRules(NamedTuple):
     """Claude Code's OS sandbox for Bash (bubblewrap + socat on Linux, Seatbelt on macOS): `enabled` runs
@@ -57,6 +63,10 @@ class SandboxRules(NamedTuple):
     enabled: bool = False
     required: bool = True
 
+    @classmethod
+    def from_section(cls, sandbox: Mapping[str, Any]) -> SandboxRules:
+        return cls(enabled=sandbox.get("enabled", False), required=sandbox.get("required", True))
+
 
 class McpRules(NamedTuple):
     """MCP tools (`mcp__SERVER__TOOL`): allow-list profiles admit only `allowed_servers`; deny-list profiles
@@ -64,6 +74,11 @@ class McpRules(NamedTuple):
 
     allowed_servers: tuple[str, ...] = ()
     denied_servers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_section(cls, mcp: Mapping[str, Any]) -> McpRules:
+        return cls(allowed_servers=tuple(mcp.get("allowed_servers", ())),
+                   denied_servers=tuple(mcp.get("denied_servers", ())))
 
 
 class Profile(NamedTuple):
@@ -144,8 +159,6 @@ class Profile(NamedTuple):
         shell = data["shell"]
         exec_rules = data["exec"]
         files = data["files"]
-        sandbox = data.get("sandbox", {})
-        mcp = data.get("mcp", {})
         return cls(
             name=data["name"],
             description=data["description"],
@@ -170,13 +183,7 @@ class Profile(NamedTuple):
             ancestors=tuple(data.get("ancestors", ())),
             iam_policy=data.get("iam_policy"),
             source=data.get("source", ""),
-            files=FileRules(
-                read=files.get("read", "any"),
-                read_allow=tuple(files.get("read_allow", ())),
-                deny_read=tuple(files.get("deny_read", ())),
-                deny_write=tuple(files.get("deny_write", ())),
-            ),
-            sandbox=SandboxRules(enabled=sandbox.get("enabled", False), required=sandbox.get("required", True)),
-            mcp=McpRules(allowed_servers=tuple(mcp.get("allowed_servers", ())),
-                         denied_servers=tuple(mcp.get("denied_servers", ()))),
+            files=FileRules.from_section(files),
+            sandbox=SandboxRules.from_section(data.get("sandbox", {})),
+            mcp=McpRules.from_section(data.get("mcp", {})),
         )

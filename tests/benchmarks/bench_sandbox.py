@@ -28,18 +28,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from tests.benchmarks.bench_launch import claude_path  # noqa: E402
 from tests.support.fake_model import FakeModel, Text, ToolUse  # noqa: E402
 
 QUIET = {"DISABLE_AUTOUPDATER": "1", "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1",
          "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
-
-
-def claude_path() -> str:
-    override = os.environ.get("CLAUDE_ENTERPRISE_TEST_CLAUDE_BIN")
-    path = Path(override) if override else REPO / "tests" / "claude-code" / "node_modules" / ".bin" / "claude"
-    if not path.exists():
-        sys.exit(f"no claude at {path}: run `npm install --prefix tests/claude-code`")
-    return str(path)
 
 
 def per_call_ms(model: FakeModel, argv: list[str], env: dict[str, str], cwd: Path, calls: int) -> float:
