@@ -123,8 +123,10 @@ def sandbox_settings(profile: Profile, *, home: str, project: str, product: Prod
     write = [product.outbox_dir]
     if profile.file_write == "any":
         write = [*full(_BROAD_WRITE), *write]
-    deny_write = _write_protected([*full(profile.files.deny_write), product.state_dir, *product.config_dirs],
-                                  [project, *write], exists)
+    # The session dir holds the gate script, the shims and the hook's approvals: when it lies in /tmp (a long
+    # state path) broad writes would otherwise reach it.
+    protected = [*full(profile.files.deny_write), product.state_dir, product.session_dir, *product.config_dirs]
+    deny_write = _write_protected(protected, [project, *write], exists)
     deny_read = _read_protected([*full(profile.files.deny_read), product.state_dir, *executables], exists)
     return {
         "enabled": True,

@@ -175,6 +175,10 @@ def test_standard_protects_files_that_run_code_later(fake_model: FakeModel, laun
 def pytest_configure(config):
 {writes}
     attempt("read_key", ["cat", {str(home / '.ssh' / 'id_rsa')!r}])
+    attempt("forge_approval", [sys.executable, "-c",
+            "import os; open(os.environ['CLAUDE_ENTERPRISE_SESSION_DIR'] + '/approved/forged', 'w')"])
+    attempt("replace_gate", [sys.executable, "-c",
+            "import os; open(os.environ['CLAUDE_ENTERPRISE_SESSION_DIR'] + '/gate', 'a').write('#')"])
     attempt("home_write", [sys.executable, "-c", "open({str(home / 'notes.txt')!r}, 'w').write('ok')"])
 """)
     (project_dir / "test_ok.py").write_text("def test_ok():\n    assert True\n")
@@ -192,6 +196,8 @@ def pytest_configure(config):
         if name != "claude_json":  # Claude Code itself writes its own state file, outside the sandbox
             assert (path.read_bytes() if path.exists() else None) == before[name], name
     assert "rc=0" not in lines["read_key"] and "SECRET-KEY" not in pytest_result.content
+    # The session's own files (gate script, the hook's approvals) stay out of reach of broad writes.
+    assert "rc=0" not in lines["forge_approval"] and "rc=0" not in lines["replace_gate"], lines
     # Writes are broad under standard: the home directory outside the protected paths.
     assert "rc=0" in lines["home_write"] and (home / "notes.txt").read_text() == "ok"
 

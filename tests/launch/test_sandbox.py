@@ -57,6 +57,15 @@ def test_standard_writes_broadly_but_not_where_code_runs_later(catalog: dict[str
     assert block["network"]["allowedDomains"] == ["*"]
 
 
+def test_a_session_dir_in_tmp_is_write_protected(catalog: dict[str, Profile]) -> None:
+    """A long state path puts the session dir (gate script, shims, the hook's approvals) under /tmp, which
+    standard's broad writes include: it must stay read-only there."""
+    product = PRODUCT._replace(session_dir="/tmp/claude-enterprise-1000/abc")
+    block = sandbox_settings(catalog["standard"], home=HOME, project=PROJECT, product=product,
+                             exists=lambda p: p in {"/tmp", "/tmp/claude-enterprise-1000", HOME, PROJECT})
+    assert block is not None and "/tmp/claude-enterprise-1000/abc" in block["filesystem"]["denyWrite"]
+
+
 def test_entries_without_a_parent_are_left_to_the_other_layers(catalog: dict[str, Profile]) -> None:
     """`.git/hooks` before `git init`: the sandbox would make the project read-only, so it is not listed;
     a missing start-up file is (its placeholder keeps it from being created); a missing credential store is not
