@@ -302,7 +302,7 @@ def sandbox_layer(profile: Profile, base_env: Mapping[str, str], session_dir: Pa
 
     product = ProductPaths(
         state_dir=str(paths.state_dir()), session_dir=str(session_dir),
-        outbox_dir=str(outbox) if outbox is not None else str(session_dir / "outbox"),
+        outbox_dir=str(outbox) if outbox is not None else None,  # no outbox: no gate in the session either
         # Claude Code's config dir too: its shell snapshots are sourced unjudged before every command.
         config_dirs=(str(paths.user_config_dir()), str(paths.managed_dir()), claude_config_dir(base_env)),
     )

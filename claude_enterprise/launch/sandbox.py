@@ -46,7 +46,7 @@ class ProductPaths(NamedTuple):
 
     state_dir: str  # audit spool, caches, sessions: never readable nor writable from the sandbox
     session_dir: str  # inside state_dir: the gate script, shims and session profile, readable
-    outbox_dir: str  # the gate's audit hand-over, the one product path the sandbox may write
+    outbox_dir: str | None  # the gate's audit hand-over, the one product path the sandbox may write
     config_dirs: tuple[str, ...] = ()  # user config and managed dirs: never writable
 
 
@@ -120,7 +120,7 @@ def sandbox_settings(profile: Profile, *, home: str, project: str, product: Prod
     def full(entries: Iterable[str]) -> list[str]:
         return [expand(p, home, project) for p in entries]
 
-    write = [product.outbox_dir]
+    write = [product.outbox_dir] if product.outbox_dir else []
     if profile.file_write == "any":
         write = [*full(_BROAD_WRITE), *write]
     # The session dir holds the gate script, the shims and the hook's approvals: when it lies in /tmp (a long
