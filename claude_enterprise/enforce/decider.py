@@ -78,6 +78,19 @@ def runtime_protected_writes(profile: Profile, home: str, project_dirs: tuple[st
     return tuple(dict.fromkeys(found))
 
 
+def session_outputs(config_dir: str, project_dirs: tuple[str, ...], session_id: str | None) -> tuple[str, ...]:
+    """Where Claude Code persists this session's oversized tool outputs, which it then tells the model to Read
+    (observed on 2.1.197: `<config>/projects/<project path, non-alphanumerics as ->/<session>/tool-results`).
+    Only this session's: other sessions' transcripts and outputs stay outside a project-only read policy."""
+    if not session_id:
+        return ()
+    return tuple(
+        os.path.join(os.path.realpath(config_dir), "projects", "".join(c if c.isalnum() else "-" for c in d),
+                     session_id, "tool-results")
+        for d in project_dirs
+    )
+
+
 class Decider:
     """Decides and records with one already-resolved profile."""
 
@@ -112,6 +125,8 @@ class Decider:
             case_insensitive=sys.platform == "darwin",
             protected_paths=runtime_protected_writes(profile, home, projects),
             denied_reads=runtime_denied_reads(profile, home),
+            allowed_reads=session_outputs(config_dir, tuple(dict.fromkeys([*project_dirs, *projects])),
+                                          audit_ctx.session_id),
         )
         self.on_activity = on_activity
 

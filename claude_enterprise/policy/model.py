@@ -20,7 +20,9 @@ class PolicyContext(NamedTuple):
     hook's `cwd`); None means "somewhere inside a project directory". `protected_paths` adds files and
     directories no tool may write (the caller's audit spool and config locations, when relocated);
     `denied_reads` files and directories no tool may read besides the profile's `files.deny_read`: runtime
-    locations only the caller knows (the product's state dir, credential stores behind a symlinked home)."""
+    locations only the caller knows (the product's state dir, credential stores behind a symlinked home);
+    `allowed_reads` directories a project-only read policy admits besides the project and `files.read_allow`
+    (the session's own persisted tool outputs, which Claude Code tells the model to Read)."""
 
     project_dirs: tuple[str, ...]
     home: str
@@ -28,6 +30,7 @@ class PolicyContext(NamedTuple):
     cwd: str | None = None
     protected_paths: tuple[str, ...] = ()
     denied_reads: tuple[str, ...] = ()
+    allowed_reads: tuple[str, ...] = ()
 
 
 class Execution(NamedTuple):

@@ -123,7 +123,7 @@ def _denied(tool_name: str, target: str, profile: Profile, ctx: PolicyContext) -
                                              "may read under any security profile. Search a narrower directory "
                                              "that does not contain it.")
     if profile.files.read == "project" and not in_project(target, ctx):
-        allowed = list(_expand_all(profile.files.read_allow, ctx.home, ctx.project_dirs))
+        allowed = [*_expand_all(profile.files.read_allow, ctx.home, ctx.project_dirs), *ctx.allowed_reads]
         if not any(under(target, root, ctx) for root in allowed):
             places = ", ".join([*ctx.project_dirs, *allowed]) or "no directory"
             return Decision(False, "file.read.outside_project",

@@ -191,3 +191,24 @@ def test_files_that_run_code_later_are_protected_under_standard(serve: Callable[
         assert reason is not None and reason.startswith("[file.protected]"), target
     allowed = payload("Write", {"file_path": str(home / "notes.txt"), "content": "x"}, project)
     assert denial(run_hook(hook_argv(server), allowed, enforce_env)) is None
+
+
+def test_restricted_reads_its_own_persisted_tool_outputs(serve: Callable[..., DecisionServer],
+                                                         enforce_env: dict[str, str], project: Path) -> None:
+    """Claude Code saves an oversized tool output under its config dir and tells the model to Read it
+    (observed on 2.1.197): this session's outputs are readable under restricted, other sessions' are not."""
+    from tests.enforce.conftest import SESSION_ID
+
+    server = serve("restricted")
+    sanitized = "".join(c if c.isalnum() else "-" for c in str(project))
+    projects = Path(enforce_env["CLAUDE_CONFIG_DIR"]) / "projects" / sanitized
+    own = projects / SESSION_ID / "tool-results" / "bo38tcini.txt"
+    other = projects / "11111111-2222-3333-4444-555555555555" / "tool-results" / "x.txt"
+    transcript = projects / f"{SESSION_ID}.jsonl"
+    for path in (own, other, transcript):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("output\n")
+    assert denial(run_hook(hook_argv(server), payload("Read", {"file_path": str(own)}, project), enforce_env)) is None
+    for path in (other, transcript):
+        reason = denial(run_hook(hook_argv(server), payload("Read", {"file_path": str(path)}, project), enforce_env))
+        assert reason is not None and reason.startswith("[file.read.outside_project]"), path
