@@ -2,7 +2,7 @@
 
 Claude Code runs `claude-enterprise hook` before every tool call, so this module imports nothing but `sys`
 at load time; each face imports what it needs only once chosen. Subcommand words (`hook`, `explain`, `audit`,
-`policies`) are ours only in first position: `claude-enterprise -- audit` sends the word to claude.
+`policies`, `admin`) are ours only in first position: `claude-enterprise -- audit` sends the word to claude.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from claude_enterprise.enforce.hook import main as hook_main
 
         return hook_main(args[1:])
-    if head in ("explain", "audit", "policies") or "--check-policy" in args:
+    if head in ("explain", "audit", "policies", "admin") or "--check-policy" in args:
         _quiet_on_closed_pipe()
     if head == "explain":
         from .explain_cmd import main as explain_main
@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .policies_cmd import main as policies_main
 
         return policies_main(args[1:])
+    if head == "admin":
+        from .admin_cmd import main as admin_main
+
+        return admin_main(args[1:])
 
     from claude_enterprise.launch import argv as argv_policy
 

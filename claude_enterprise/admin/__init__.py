@@ -1,0 +1,1 @@
+"""The administrator's side: configure, render, deploy-policies, status (the guide's `ccwb enterprise`)."""

@@ -1,0 +1,167 @@
+"""`admin configure`: the guide's `ccwb enterprise configure`, writing `enterprise-config.json`.
+
+Every answer is checked as it is typed (the same checks serve the flags of `--non-interactive`), and the file
+is written only after the runtime's own parser (`config.parse_config`) accepted the result: an administrator
+can never roll out a file the laptops would reject. Keys this command does not ask about (identity issuer,
+audit sink, ...) are kept from an existing file as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from claude_enterprise.config import parse_config
+
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
+_POOL_ID = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
+_TAG_KEY = re.compile(r"[\w.:/=+@-]{1,128}")
+_YES, _NO = ("y", "yes", "true", "1"), ("n", "no", "false", "0")
+
+
+class Question(NamedTuple):
+    key: str
+    prompt: str
+    parse: Callable[[str], Any]  # the typed answer to the config value; ValueError says what is wrong
+    ask_if: Callable[[Mapping[str, Any]], bool] = lambda answers: True
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError("answer yes or no")
+
+
+def parse_amount(text: str) -> float:
+    try:
+        amount = float(text.strip().lstrip("$"))
+    except ValueError:
+        raise ValueError("a number of US dollars, e.g. 5000") from None
+    if not amount > 0:
+        raise ValueError("the monthly budget must be more than 0")
+    return amount
+
+
+def parse_emails(text: str) -> str:
+    emails = [e.strip() for e in text.split(",") if e.strip()]
+    bad = [e for e in emails if not _EMAIL.fullmatch(e)]
+    if not emails or bad:
+        raise ValueError(f"not an e-mail address: {bad[0] if bad else '(none given)'}")
+    return ",".join(emails)
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """`tag=claim, tag=claim`: the session tag each ID-token claim becomes (chargeback attribution)."""
+    mapping: dict[str, str] = {}
+    for pair in (p.strip() for p in text.split(",") if p.strip()):
+        tag, sep, claim = (part.strip() for part in pair.partition("="))
+        if not sep or not _TAG_KEY.fullmatch(tag) or not claim:
+            raise ValueError(f"{pair!r} is not TAG=CLAIM (e.g. department=custom:department)")
+        mapping[tag] = claim
+    if not mapping:
+        raise ValueError("give at least one TAG=CLAIM pair")
+    return mapping
+
+
+def parse_pool_id(text: str) -> str:
+    value = text.strip()
+    if not _POOL_ID.fullmatch(value):
+        raise ValueError("an identity pool id looks like us-east-1:0f0e...-uuid")
+    return value
+
+
+def parse_role_arn(text: str) -> str:
+    value = text.strip()
+    if not _ROLE_ARN.fullmatch(value):
+        raise ValueError("an IAM role ARN looks like arn:aws:iam::123456789012:role/BedrockAccess")
+    return value
+
+
+def parse_regions(text: str) -> list[str]:
+    regions = [r.strip() for r in text.split(",") if r.strip()]
+    bad = [r for r in regions if not _REGION.fullmatch(r)]
+    if not regions or bad:
+        raise ValueError(f"not an AWS Region: {bad[0] if bad else '(none given)'}; e.g. us-east-1,us-west-2")
+    return regions
+
+
+def questions(profiles: Iterable[str]) -> list[Question]:
+    """The guide's Quick Start questions, in its order; later ones only when an earlier answer needs them."""
+    known = sorted(profiles)
+
+    def parse_profile(text: str) -> str:
+        name = text.strip()
+        if name not in known:
+            raise ValueError(f"one of {', '.join(known)}")
+        return name
+
+    return [
+        Question("security_profile", f"Security profile ({', '.join(known)})", parse_profile),
+        Question("cost_tracking_enabled", "Enable cost tracking and budgets? (yes/no)", parse_bool),
+        Question("budget_amount", "Monthly budget in USD", parse_amount,
+                 lambda a: bool(a.get("cost_tracking_enabled"))),
+        Question("budget_email", "Budget alert e-mails (comma-separated)", parse_emails,
+                 lambda a: bool(a.get("cost_tracking_enabled"))),
+        Question("user_attribute_mapping_enabled", "Map user attributes to session tags for chargeback? (yes/no)",
+                 parse_bool),
+        Question("user_attribute_mapping", "Session tags from ID-token claims (TAG=CLAIM, comma-separated)",
+                 parse_mapping, lambda a: bool(a.get("user_attribute_mapping_enabled"))),
+        Question("existing_identity_pool_id", "Existing Cognito identity pool id", parse_pool_id),
+        Question("existing_bedrock_role_arn", "Existing Bedrock role ARN", parse_role_arn),
+        Question("allowed_bedrock_regions", "Allowed Bedrock Regions (comma-separated)", parse_regions),
+    ]
+
+
+def shown(value: Any) -> str:
+    """A current value as an answer the parsers accept (the default offered at the prompt)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple):
+        return ",".join(value)
+    if isinstance(value, Mapping):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def read_existing(path: Path) -> dict[str, Any]:
+    """The current file's keys (validated by the runtime's parser), or nothing for a new file."""
+    if not path.exists():
+        return {}
+    from claude_enterprise.config import read_json
+
+    data = read_json(path)
+    parse_config(data, str(path), managed=False)
+    return dict(data)
+
+
+def finish(existing: Mapping[str, Any], answers: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """The file's new content: the existing keys, then the answers; keys an answer switched off are dropped
+    (no budget without cost tracking). Raises ConfigError when the runtime would reject it."""
+    data = {**existing, **answers}
+    if not data.get("cost_tracking_enabled"):
+        data.pop("budget_amount", None)
+        data.pop("budget_email", None)
+    if not data.get("user_attribute_mapping_enabled"):
+        data.pop("user_attribute_mapping", None)
+    parse_config(data, str(path), managed=False)
+    return data
+
+
+def write(path: Path, data: Mapping[str, Any]) -> None:
+    """Atomically, 0644: MDM copies it into the managed directory as it is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o644)
+    tmp.replace(path)
