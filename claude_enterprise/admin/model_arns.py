@@ -9,6 +9,7 @@ profile ARN in the source Region and again on the foundation-model ARN in whiche
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -33,7 +34,16 @@ def model_globs(entries: Iterable[str], where: str) -> tuple[ModelGlob, ...]:
     globs: list[ModelGlob] = []
     for entry in entries:
         globs.extend(_entry_globs(entry, where))
-    return tuple(dict.fromkeys(globs)) or (ModelGlob("*", ANY_ANTHROPIC),)
+    return _without_subsumed(tuple(dict.fromkeys(globs))) or (ModelGlob("*", ANY_ANTHROPIC),)
+
+
+def _without_subsumed(globs: tuple[ModelGlob, ...]) -> tuple[ModelGlob, ...]:
+    """Drop globs another one already covers (`claude-3-*sonnet*` covers `claude-3-5-sonnet*`): IAM counts every
+    character of a managed policy. A glob of `*` only covers another when it matches that one's text."""
+    def covers(wide: ModelGlob, narrow: ModelGlob) -> bool:
+        return (wide != narrow and "?" not in wide.model + wide.geo and fnmatch.fnmatchcase(narrow.geo, wide.geo)
+                and fnmatch.fnmatchcase(narrow.model, wide.model))
+    return tuple(g for g in globs if not any(covers(w, g) for w in globs))
 
 
 def _entry_globs(entry: str, where: str) -> tuple[ModelGlob, ...]:
@@ -61,9 +71,10 @@ def _entry_globs(entry: str, where: str) -> tuple[ModelGlob, ...]:
     return (ModelGlob(geo, model),)
 
 
-def profile_arn(region: str, glob: ModelGlob) -> str:
-    """A system inference profile ARN pattern (for `Fn::Sub`: partition and account filled in by CloudFormation)."""
-    return f"arn:${{AWS::Partition}}:bedrock:{region}:${{AWS::AccountId}}:inference-profile/{glob.geo}.{glob.model}"
+def profile_arn(glob: ModelGlob) -> str:
+    """A system inference profile ARN pattern in any source Region (the policy fences Regions with a condition);
+    for `Fn::Sub`: CloudFormation fills in partition and account."""
+    return f"arn:${{AWS::Partition}}:bedrock:*:${{AWS::AccountId}}:inference-profile/{glob.geo}.{glob.model}"
 
 
 def model_arns(glob: ModelGlob) -> tuple[str, str]:

@@ -45,22 +45,22 @@ def policy_document(profile: Profile, regions: Sequence[str], tag_key: str) -> d
 
 
 def bedrock_statements(globs: Sequence[ModelGlob], regions: Sequence[str]) -> list[dict[str, Any]]:
-    sources = list(regions) or ["*"]
-    profile_arns = [profile_arn(r, g) for g in globs for r in sources]
-    statements: list[dict[str, Any]] = [
+    """Invoke through the profiles' inference profiles, in the allowed source Regions only when `regions` is set;
+    the models behind them in whatever Region serves the call (fenced by the profile ARN, never by Region)."""
+    profile_arns = [profile_arn(g) for g in globs]
+    in_regions = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else {}
+    return [
         {"Sid": "InvokeThroughInferenceProfiles", "Effect": "Allow", "Action": INVOKE_ACTIONS,
-         "Resource": profile_arns},
+         "Resource": profile_arns, "Condition": copy.deepcopy(in_regions)},
         {"Sid": "InvokeModelsServingThoseProfiles", "Effect": "Allow", "Action": INVOKE_ACTIONS,
          "Resource": [arn for g in globs for arn in model_arns(g)],
          "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": profile_arns}}},
         {"Sid": "CountTokens", "Effect": "Allow", "Action": "bedrock:CountTokens",
-         "Resource": [f"arn:${{AWS::Partition}}:bedrock:{r}::foundation-model/{g.model}" for g in globs
-                      for r in sources]},
-        {"Sid": "DiscoverInferenceProfiles", "Effect": "Allow", "Action": DISCOVERY_ACTIONS, "Resource": "*"},
+         "Resource": [f"arn:${{AWS::Partition}}:bedrock:*::foundation-model/{g.model}" for g in globs],
+         "Condition": copy.deepcopy(in_regions)},
+        {"Sid": "DiscoverInferenceProfiles", "Effect": "Allow", "Action": DISCOVERY_ACTIONS, "Resource": "*",
+         "Condition": copy.deepcopy(in_regions)},
     ]
-    if regions:
-        statements[-1]["Condition"] = {"StringEquals": {"aws:RequestedRegion": list(regions)}}
-    return statements
 
 
 def infrastructure_statements() -> list[dict[str, Any]]:
