@@ -1,6 +1,7 @@
 """`claude-enterprise admin`: the administrator's side (the guide's `ccwb enterprise ...`).
 
     claude-enterprise admin configure --config FILE [--non-interactive] [--security-profile NAME] [flags...]
+    claude-enterprise admin render --config FILE --out DIR
 
 Exit codes: 0 done, 2 usage or configuration error.
 """
@@ -28,13 +29,29 @@ def _group() -> None:
 ConfigFile = Annotated[Path, typer.Option("--config", help="The enterprise-config.json to write or read.")]
 
 
-def _catalog_names() -> list[str]:
+def _catalog() -> dict[str, Any]:
+    """The bundled profiles plus the administrator's `profiles.d/` (when the managed dir is trusted)."""
     from claude_enterprise import paths
     from claude_enterprise.config import managed_dir_trusted
     from claude_enterprise.profiles import load_catalog
 
     managed = managed_dir_trusted()
-    return sorted(load_catalog(paths.bundled_policies_dir() / "profiles", managed / "profiles.d" if managed else None))
+    return load_catalog(paths.bundled_policies_dir() / "profiles", managed / "profiles.d" if managed else None)
+
+
+def _catalog_names() -> list[str]:
+    return sorted(_catalog())
+
+
+def _load(config: Path) -> Any:
+    """The config file through the runtime's own parser, and the profile catalogue; exit 2 on either error."""
+    from claude_enterprise.config import ConfigError, parse_config, read_json
+    from claude_enterprise.profiles import ProfileError
+
+    try:
+        return parse_config(read_json(config), str(config), managed=False), _catalog()
+    except (ConfigError, ProfileError) as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:
@@ -109,6 +126,28 @@ def configure(
         _fail(f"{exc}; nothing was written")
     cfg.write(config, data)
     typer.echo(f"wrote {config}")
+
+
+@app.command()
+def render(
+    config: ConfigFile,
+    out: Annotated[Path, typer.Option("--out", help="Directory for the templates (created).")],
+) -> None:
+    """Write the CloudFormation template for review, GitOps and linting.
+
+    Example: claude-enterprise admin render --config enterprise-config.json --out cfn/
+    """
+    from claude_enterprise.admin.templates import render_json, stack_name
+
+    settings, catalog = _load(config)
+    try:
+        body, name = render_json(settings, catalog), stack_name(settings)
+    except ValueError as exc:
+        _fail(f"{config}: {exc}")
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{name}.json"
+    target.write_text(body, encoding="utf-8")
+    typer.echo(f"wrote {target}")
 
 
 def _ask(question: Any, default: str) -> Any:

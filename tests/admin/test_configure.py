@@ -96,3 +96,18 @@ def test_shown_defaults_parse_back() -> None:
     assert cfg.parse_amount(cfg.shown(5000.0)) == 5000.0
     assert cfg.parse_regions(cfg.shown(["us-east-1", "eu-west-1"])) == ["us-east-1", "eu-west-1"]
     assert cfg.parse_mapping(cfg.shown({"team": "custom:team"})) == {"team": "custom:team"}
+
+
+def test_render_writes_a_template_the_linter_accepts(tmp_path: Path) -> None:
+    import cfnlint.api
+
+    config = tmp_path / "enterprise-config.json"
+    config.write_text(json.dumps({"security_profile": "plan-only", "existing_bedrock_role_arn": ROLE,
+                                  "allowed_bedrock_regions": ["us-east-1"]}))
+    result = admin(["render", "--config", str(config), "--out", str(tmp_path / "cfn")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    template = tmp_path / "cfn" / "claude-code-enterprise-plan-only.json"
+    assert result.stdout.strip() == f"wrote {template}"
+    assert cfnlint.api.lint_all(template.read_text()) == []
+    missing = admin(["render", "--config", str(tmp_path / "none.json"), "--out", str(tmp_path)], tmp_path)
+    assert missing.returncode == 2 and "none.json: cannot read" in missing.stderr
