@@ -1,0 +1,1 @@
+"""The administrator side: render, deploy and check the CloudFormation stack that governs Claude Code on Bedrock."""
