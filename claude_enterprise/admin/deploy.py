@@ -237,9 +237,9 @@ def failure_from_events(events: list[Mapping[str, Any]], stack_name: str) -> str
     """The first failed resource and its reason: the root cause (later failures are cancellations)."""
     failed = [e for e in events if str(e.get("ResourceStatus", "")).endswith("_FAILED")]
     resource = [e for e in failed if e.get("LogicalResourceId") != stack_name]
-    first = (resource or failed or [None])[0]
-    if first is None:
+    if not failed:
         return None
+    first = (resource or failed)[0]
     return (f"{first['LogicalResourceId']} ({first.get('ResourceType', '')}) {first['ResourceStatus']}: "
             f"{first.get('ResourceStatusReason', 'no reason given')}")
 
