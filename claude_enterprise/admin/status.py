@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from claude_enterprise.admin.aws import Clients
 from claude_enterprise.config import EnterpriseConfig
@@ -20,6 +21,8 @@ from claude_enterprise.identity.tagmap import provider_name_for_issuer
 DRIFT_POLL_SECONDS = 2.0
 DRIFT_TIMEOUT_SECONDS = 120.0
 HEALTHY_STACK = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+# An API the endpoint does not offer: AWS answers ClientError; moto answers an HTML 500 that botocore cannot parse.
+UNAVAILABLE = (ClientError, BotoCoreError, ResponseParserError)
 
 
 class Check(NamedTuple):
@@ -79,7 +82,7 @@ def _drift(c: Clients, stack_name: str) -> Check:
             if result["DetectionStatus"] != "DETECTION_IN_PROGRESS" or time.monotonic() > deadline:
                 break
             time.sleep(DRIFT_POLL_SECONDS)
-    except (ClientError, BotoCoreError) as exc:
+    except UNAVAILABLE as exc:
         return Check("drift", "warn", f"unknown: drift detection unavailable ({_error(exc)})")
     drift = result.get("StackDriftStatus", "UNKNOWN")
     if result["DetectionStatus"] == "DETECTION_COMPLETE" and drift == "IN_SYNC":
@@ -123,7 +126,7 @@ def _principal_tags(c: Clients, config: EnterpriseConfig) -> Check:
     try:
         live = c.cognito_identity.get_principal_tag_attribute_map(
             IdentityPoolId=config.existing_identity_pool_id, IdentityProviderName=provider).get("PrincipalTags") or {}
-    except (ClientError, BotoCoreError) as exc:
+    except UNAVAILABLE as exc:
         return Check("principal tags", "warn", f"unknown: cannot read the tag map ({_error(exc)})")
     wrong = sorted(k for k, claim in config.user_attribute_mapping.items() if live.get(k) != claim)
     if config.profile_tag_key not in live:

@@ -25,9 +25,11 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, moto_url: str) -> None:
-    """Dummy credentials, and every admin client pointed at moto through AWS_ENDPOINT_URL."""
+    """Dummy credentials, every admin client pointed at moto through AWS_ENDPOINT_URL, and no retries (moto
+    answers the APIs it lacks with a 500, which boto3 would retry with backoff)."""
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": moto_url}.items():
+                       "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": moto_url,
+                       "AWS_MAX_ATTEMPTS": "1"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 

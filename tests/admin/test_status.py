@@ -1,5 +1,7 @@
 """status_checks on a stack deployed to moto. moto has no DetectStackDrift and no
-Get/SetPrincipalTagAttributeMap (both answer 500), so those two checks must come out "warn: unknown"."""
+Get/SetPrincipalTagAttributeMap (both answer 500), so those two checks must come out "warn: unknown"; and its
+CloudFormation LogGroup drops KmsKeyId, so the deployed group is never encrypted there (the test asserts the
+check catches that)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def config_for(base: Base, **overrides: object) -> EnterpriseConfig:
         "existing_identity_pool_id": base.pool_id, "existing_bedrock_role_arn": base.role_arn,
         "identity_provider_name": "cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
         "user_attribute_mapping": {"UserEmail": "email"}, "audit_log_group": log_group(base),
-        "audit_retention_days": 30, "audit_kms_key_id": base.kms_arn, **overrides}
+        "audit_retention_days": 30, **overrides}
     return EnterpriseConfig(**values)  # type: ignore[arg-type]
 
 
@@ -45,13 +47,15 @@ def test_a_matching_deployment(aws: Clients, base: Base, deployed: str) -> None:
         "policies attached": "pass", "principal tags": "warn", "log group": "pass", "deployed config": "pass"}
     assert checks["drift"].detail.startswith("unknown")
     assert checks["principal tags"].detail.startswith("unknown")
-    assert base.kms_arn in checks["log group"].detail
+    assert checks["log group"].detail.endswith("retention 30, no KMS key")
 
 
-def test_a_stale_digest_and_retention_are_reported(aws: Clients, base: Base, deployed: str) -> None:
-    checks = by_name(status_checks(aws, config_for(base, audit_retention_days=365), deployed, "d" * 64))
+def test_a_stale_digest_retention_and_encryption_are_reported(aws: Clients, base: Base, deployed: str) -> None:
+    config = config_for(base, audit_retention_days=365, audit_kms_key_id=base.kms_arn)
+    checks = by_name(status_checks(aws, config, deployed, "d" * 64))
     assert checks["deployed config"].status == "warn" and "admin deploy-policies" in checks["deployed config"].detail
-    assert checks["log group"].status == "fail" and "retention 30 days, configured 365" in checks["log group"].detail
+    assert checks["log group"].status == "fail"
+    assert checks["log group"].detail.endswith("retention 30 days, configured 365; not KMS-encrypted")
 
 
 def test_a_missing_role_fails(aws: Clients, base: Base, deployed: str) -> None:
