@@ -3,12 +3,6 @@ and helpers to read back what CloudWatch received."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,39 +11,14 @@ from typing import Any
 import pytest
 
 from tests.audit.faultproxy import FaultProxy
-from tests.audit.helpers import REGION, free_port
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"moto_server did not listen on {port} within {timeout}s")
-
-
-def moto_command() -> list[str]:
-    """`moto_server` from the running interpreter's environment."""
-    exe = Path(sys.executable).parent / "moto_server"
-    return [str(exe)] if exe.exists() else ["moto_server"]
+from tests.audit.helpers import REGION
+from tests.support.moto import moto_server
 
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([*moto_command(), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
