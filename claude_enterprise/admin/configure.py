@@ -79,6 +79,15 @@ def parse_pool_id(text: str) -> str:
     return value
 
 
+def parse_provider(text: str) -> str:
+    """The provider name the pool's principal-tag map is keyed by (a user pool, or an OIDC issuer host)."""
+    value = text.strip()
+    if not value or any(c.isspace() for c in value) or value.startswith(("http://", "https://")):
+        raise ValueError("a provider name such as cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC "
+                         "(an OIDC issuer without https://)")
+    return value
+
+
 def parse_role_arn(text: str) -> str:
     value = text.strip()
     if not _ROLE_ARN.fullmatch(value):
@@ -116,6 +125,8 @@ def questions(profiles: Iterable[str]) -> list[Question]:
         Question("user_attribute_mapping", "Session tags from ID-token claims (TAG=CLAIM, comma-separated)",
                  parse_mapping, lambda a: bool(a.get("user_attribute_mapping_enabled"))),
         Question("existing_identity_pool_id", "Existing Cognito identity pool id", parse_pool_id),
+        Question("identity_provider_name", "Identity provider of the pool (e.g. cognito-idp.us-east-1.amazonaws.com/"
+                 "us-east-1_AbC, or the OIDC issuer host)", parse_provider),
         Question("existing_bedrock_role_arn", "Existing Bedrock role ARN", parse_role_arn),
         Question("allowed_bedrock_regions", "Allowed Bedrock Regions (comma-separated)", parse_regions),
     ]

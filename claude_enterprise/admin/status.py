@@ -150,14 +150,14 @@ def _log_group(c: Clients, config: EnterpriseConfig) -> Check:
     problems = []
     if config.audit_retention_days is not None and group.get("retentionInDays") != config.audit_retention_days:
         problems.append(f"retention {group.get('retentionInDays')} days, configured {config.audit_retention_days}")
-    if config.audit_kms_key_id and not group.get("kmsKeyId"):
+    if not group.get("kmsKeyId"):  # the stack always encrypts it: its own key, or the configured one
         problems.append("not KMS-encrypted")
     elif config.audit_kms_key_id and config.audit_kms_key_id not in group["kmsKeyId"]:
         problems.append(f"encrypted with {group['kmsKeyId']}, configured {config.audit_kms_key_id}")
     if problems:
         return Check("log group", "fail", f"{config.audit_log_group}: " + "; ".join(problems))
-    kms = f", KMS {group['kmsKeyId']}" if group.get("kmsKeyId") else ", no KMS key"
-    return Check("log group", "pass", f"{config.audit_log_group}: retention {group.get('retentionInDays')}{kms}")
+    return Check("log group", "pass", f"{config.audit_log_group}: retention {group.get('retentionInDays')}, "
+                 f"KMS {group['kmsKeyId']}")
 
 
 def _deployed_digest(c: Clients, stack: Mapping[str, Any]) -> str | None:

@@ -2,8 +2,11 @@
 
     claude-enterprise admin configure --config FILE [--non-interactive] [--security-profile NAME] [flags...]
     claude-enterprise admin render --config FILE --out DIR
+    claude-enterprise admin deploy-policies --config FILE [--dry-run] [--yes] [--json]
+    claude-enterprise admin status --config FILE [--json]
 
-Exit codes: 0 done, 2 usage or configuration error.
+Exit codes: 0 done (healthy), 1 a deploy that failed or was declined, an unhealthy status; 2 usage or
+configuration error (including AWS credentials, Region and endpoint).
 """
 
 from __future__ import annotations
@@ -76,6 +79,8 @@ def configure(
                                                       "(implies --user-attribute-mapping).")] = None,
     identity_pool_id: Annotated[str | None, typer.Option("--identity-pool-id", help="Existing Cognito identity "
                                                          "pool id.")] = None,
+    identity_provider: Annotated[str | None, typer.Option("--identity-provider-name",
+                                                          help="The pool's identity provider name.")] = None,
     bedrock_role_arn: Annotated[str | None, typer.Option("--bedrock-role-arn",
                                                          help="Existing Bedrock role ARN.")] = None,
     allowed_regions: Annotated[str | None, typer.Option("--allowed-regions", help="Allowed Bedrock Regions, "
@@ -100,6 +105,7 @@ def configure(
                                            None if attribute_mapping is None else cfg.shown(attribute_mapping)),
         "user_attribute_mapping": ("--attribute-map", attribute_map),
         "existing_identity_pool_id": ("--identity-pool-id", identity_pool_id),
+        "identity_provider_name": ("--identity-provider-name", identity_provider),
         "existing_bedrock_role_arn": ("--bedrock-role-arn", bedrock_role_arn),
         "allowed_bedrock_regions": ("--allowed-regions", allowed_regions),
     }
@@ -148,6 +154,133 @@ def render(
     target = out / f"{name}.json"
     target.write_text(body, encoding="utf-8")
     typer.echo(f"wrote {target}")
+
+
+def _region(settings: Any) -> str:
+    """Where the stack lives: the config's audit Region (the log group is in the stack), else the identity
+    Region, else AWS_REGION / AWS_DEFAULT_REGION."""
+    import os
+
+    region = (settings.audit_region or settings.identity_region or os.environ.get("AWS_REGION")
+              or os.environ.get("AWS_DEFAULT_REGION"))
+    if not region:
+        _fail("no AWS Region: set audit_region in the config, or AWS_REGION")
+    return str(region)
+
+
+def _aws_error(exc: Exception) -> None:
+    """Credentials, endpoint and permission problems: one line each, exit 2 (configuration)."""
+    _fail(f"AWS: {exc}")
+
+
+def _prepared(config: Path) -> tuple[Any, Any, str, str, str]:
+    """(clients, config, stack name, template body, config digest) for a config file, or exit 2."""
+    from claude_enterprise.admin.aws import clients
+    from claude_enterprise.admin.templates import config_digest, render_json, stack_name
+
+    settings, catalog = _load(config)
+    try:
+        body, name = render_json(settings, catalog), stack_name(settings)
+    except ValueError as exc:
+        _fail(f"{config}: {exc}")
+    return clients(_region(settings)), settings, name, body, config_digest(settings)
+
+
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+
+@app.command("deploy-policies")
+def deploy_policies(
+    config: ConfigFile,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing, leave nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Deploy without asking.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Create or update stack claude-code-enterprise-<profile> through a change set.
+
+    Example: claude-enterprise admin deploy-policies --config enterprise-config.json --dry-run
+    """
+    import json
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from claude_enterprise.admin.deploy import deploy, format_plan, plan
+
+    aws, _, name, body, _ = _prepared(config)
+
+    def progress(line: str) -> None:
+        typer.echo(line, err=True)
+
+    try:
+        if dry_run or not yes:
+            planned = plan(aws.cloudformation, name, body, progress=progress)
+            if as_json and dry_run:
+                typer.echo(json.dumps(_result_json(name, planned)))
+            else:
+                typer.echo(format_plan(planned))
+            if dry_run or planned.status == "no_changes":
+                return
+            if not _confirm(f"Deploy these changes to stack {name}?"):
+                typer.echo("not deployed", err=True)
+                raise typer.Exit(exitcodes.REFUSED)
+        result = deploy(aws.cloudformation, name, body, progress=progress)
+    except (BotoCoreError, ClientError) as exc:
+        _aws_error(exc)
+    if as_json:
+        typer.echo(json.dumps(_result_json(name, result)))
+    elif result.status == "no_changes":
+        typer.echo(f"stack {name}: no changes")
+    elif result.status == "failed":
+        typer.echo(f"stack {name}: deploy failed and was rolled back: {result.failure}", err=True)
+    else:
+        typer.echo(f"stack {name}: {result.status}")
+    if result.status == "failed":
+        raise typer.Exit(exitcodes.REFUSED)
+
+
+def _result_json(name: str, result: Any) -> dict[str, Any]:
+    return {"stack": name, "status": result.status, "failure": result.failure, "api_calls": result.api_calls,
+            "changes": [{"logical_id": c.logical_id, "type": c.resource_type, "action": c.action,
+                         "replacement": c.replacement,
+                         "details": [d._asdict() for d in c.details]} for c in result.changes]}
+
+
+def _confirm(question: str) -> bool:
+    try:
+        return bool(typer.confirm(question, default=False))
+    except typer.Abort:
+        _fail("no answer to the confirmation; add --yes to deploy without asking")
+        return False
+
+
+@app.command()
+def status(config: ConfigFile, as_json: AsJson = False) -> None:
+    """Is the deployment healthy: base deployment, stack and drift, policies attached, principal tags, audit log
+    group, and the deployed config against the local one. Exit 0 healthy, 1 not, 2 configuration error.
+
+    Example: claude-enterprise admin status --config enterprise-config.json --json
+    """
+    import json
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from claude_enterprise.admin.status import status_checks
+
+    aws, settings, name, _, digest = _prepared(config)
+    try:
+        checks = status_checks(aws, settings, name, digest)
+    except (BotoCoreError, ClientError) as exc:
+        _aws_error(exc)
+    healthy = not any(c.status == "fail" for c in checks)
+    if as_json:
+        typer.echo(json.dumps({"stack": name, "healthy": healthy, "checks": [c._asdict() for c in checks]}))
+    else:
+        marks = {"pass": "ok  ", "warn": "warn", "fail": "FAIL"}
+        for check in checks:
+            typer.echo(f"[{marks.get(check.status, check.status)}] {check.name}: {check.detail}")
+        typer.echo(f"{name}: {'healthy' if healthy else 'NOT healthy'}")
+    if not healthy:
+        raise typer.Exit(exitcodes.REFUSED)
 
 
 def _ask(question: Any, default: str) -> Any:

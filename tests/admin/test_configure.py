@@ -14,6 +14,7 @@ from claude_enterprise.config import parse_config
 
 POOL = "us-east-1:0f0e1d2c-3b4a-5968-7a8b-9c0d1e2f3a4b"
 ROLE = "arn:aws:iam::123456789012:role/BedrockAccess"
+PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC"
 
 
 def admin(args: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -28,19 +29,20 @@ def test_interactive_answers_are_checked_as_typed(tmp_path: Path) -> None:
     config = tmp_path / "enterprise-config.json"
     answers = ["nonsense", "restricted", "maybe", "yes", "-5", "5000", "not-an-email", "finops@example.com",
                "yes", "department", "department=custom:department,cost_center=custom:cc", "bad-pool", POOL,
-               "arn:aws:iam::12:role/x", ROLE, "mars-1", "us-east-1,us-west-2"]
+               "https://idp.example.com", PROVIDER, "arn:aws:iam::12:role/x", ROLE, "mars-1", "us-east-1,us-west-2"]
     result = admin(["configure", "--config", str(config)], tmp_path, "\n".join(answers) + "\n")
     assert result.returncode == 0, result.stderr
     for complaint in ("one of elevated, plan-only, restricted, standard", "answer yes or no",
                       "must be more than 0", "not an e-mail address: not-an-email", "is not TAG=CLAIM",
-                      "identity pool id looks like", "IAM role ARN looks like", "not an AWS Region: mars-1"):
+                      "identity pool id looks like", "without https://", "IAM role ARN looks like",
+                      "not an AWS Region: mars-1"):
         assert complaint in result.stderr, complaint
     data = json.loads(config.read_text())
     assert data == {
         "security_profile": "restricted", "cost_tracking_enabled": True, "budget_amount": 5000.0,
         "budget_email": "finops@example.com", "user_attribute_mapping_enabled": True,
         "user_attribute_mapping": {"department": "custom:department", "cost_center": "custom:cc"},
-        "existing_identity_pool_id": POOL, "existing_bedrock_role_arn": ROLE,
+        "existing_identity_pool_id": POOL, "identity_provider_name": PROVIDER, "existing_bedrock_role_arn": ROLE,
         "allowed_bedrock_regions": ["us-east-1", "us-west-2"],
     }
     parse_config(data, str(config), managed=False)  # the runtime accepts what was written

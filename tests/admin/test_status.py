@@ -41,13 +41,24 @@ def by_name(checks: list[Check]) -> dict[str, Check]:
 
 
 def test_a_matching_deployment(aws: Clients, base: Base, deployed: str) -> None:
+    # moto drops KmsKeyId from a log group CloudFormation creates, and has no AssociateKmsKey: put the group
+    # back the way the stack describes it (retention 30, the key).
+    aws.logs.delete_log_group(logGroupName=log_group(base))
+    aws.logs.create_log_group(logGroupName=log_group(base), kmsKeyId=base.kms_arn)
+    aws.logs.put_retention_policy(logGroupName=log_group(base), retentionInDays=30)
     checks = by_name(status_checks(aws, config_for(base), deployed, DIGEST))
     assert {name: c.status for name, c in checks.items()} == {
         "identity pool": "pass", "bedrock role": "pass", "stack": "pass", "drift": "warn",
         "policies attached": "pass", "principal tags": "warn", "log group": "pass", "deployed config": "pass"}
     assert checks["drift"].detail.startswith("unknown")
     assert checks["principal tags"].detail.startswith("unknown")
-    assert checks["log group"].detail.endswith("retention 30, no KMS key")
+    assert checks["log group"].detail.endswith(f"retention 30, KMS {base.kms_arn}")
+
+
+def test_an_unencrypted_log_group_fails(aws: Clients, base: Base, deployed: str) -> None:
+    """All logs encrypted at rest: the stack always encrypts the group, so a group without a key is a fault."""
+    checks = by_name(status_checks(aws, config_for(base), deployed, DIGEST))
+    assert checks["log group"].status == "fail" and checks["log group"].detail.endswith("not KMS-encrypted")
 
 
 def test_a_stale_digest_retention_and_encryption_are_reported(aws: Clients, base: Base, deployed: str) -> None:
