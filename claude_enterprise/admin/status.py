@@ -61,7 +61,30 @@ def _role(c: Clients, config: EnterpriseConfig) -> Check:
         return Check("bedrock role", "fail", f"{config.existing_bedrock_role_arn}: {_error(exc)}")
     if role["Arn"] != config.existing_bedrock_role_arn:
         return Check("bedrock role", "fail", f"found {role['Arn']}, configured {config.existing_bedrock_role_arn}")
-    return Check("bedrock role", "pass", role["Arn"])
+    if not allows_tag_session(role.get("AssumeRolePolicyDocument")):
+        return Check("bedrock role", "fail", f"{role['Arn']}: its trust policy does not allow sts:TagSession, so the "
+                     "identity pool's principal tags (the profile) never reach IAM; add sts:TagSession next to "
+                     "sts:AssumeRoleWithWebIdentity")
+    return Check("bedrock role", "pass", f"{role['Arn']} (trust policy allows sts:TagSession)")
+
+
+def allows_tag_session(document: Any) -> bool:
+    """Does a trust policy (a dict, or IAM's URL-encoded JSON) allow sts:TagSession to anyone?"""
+    import json
+    from urllib.parse import unquote
+
+    if isinstance(document, str):
+        try:
+            document = json.loads(unquote(document))
+        except ValueError:
+            return False
+    statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        actions = statement.get("Action", []) if isinstance(statement, Mapping) else []
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") == "Allow" and any(a in ("sts:TagSession", "sts:*", "*") for a in actions):
+            return True
+    return False
 
 
 def _stack_status(stack: Mapping[str, Any]) -> Check:

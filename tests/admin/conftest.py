@@ -56,8 +56,10 @@ def base(aws: Clients) -> Base:
     suffix = uuid.uuid4().hex[:8]
     pool = aws.cognito_identity.create_identity_pool(IdentityPoolName=f"pool{suffix}",
                                                     AllowUnauthenticatedIdentities=False)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
-                                                     "Principal": {"Federated": "cognito-identity.amazonaws.com"}}]}
+    # The trust policy the guide's base deployment sets up: web identity, and session tags (the profile).
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"}}]}
     role = aws.iam.create_role(RoleName=f"BedrockRole-{suffix}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     kms = boto3.client("kms", region_name=REGION).create_key(Description="audit logs")["KeyMetadata"]["Arn"]
     return Base(suffix, pool["IdentityPoolId"], role["RoleName"], role["Arn"], kms)

@@ -5,6 +5,7 @@ check catches that)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -67,6 +68,14 @@ def test_a_stale_digest_retention_and_encryption_are_reported(aws: Clients, base
     assert checks["deployed config"].status == "warn" and "admin deploy-policies" in checks["deployed config"].detail
     assert checks["log group"].status == "fail"
     assert checks["log group"].detail.endswith("retention 30 days, configured 365; not KMS-encrypted")
+
+
+def test_a_role_whose_trust_policy_drops_session_tags_fails(aws: Clients, base: Base, deployed: str) -> None:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                                                     "Principal": {"Federated": "cognito-identity.amazonaws.com"}}]}
+    aws.iam.update_assume_role_policy(RoleName=base.role_name, PolicyDocument=json.dumps(trust))
+    checks = by_name(status_checks(aws, config_for(base), deployed, DIGEST))
+    assert checks["bedrock role"].status == "fail" and "sts:TagSession" in checks["bedrock role"].detail
 
 
 def test_a_missing_role_fails(aws: Clients, base: Base, deployed: str) -> None:
