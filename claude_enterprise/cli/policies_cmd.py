@@ -77,6 +77,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "compile":
+            if not args.directory.is_dir():
+                print(f"claude-enterprise: {args.directory}: not a directory of profile files", file=sys.stderr)
+                return exitcodes.CONFIG_ERROR
             print(f"wrote {write_compiled(args.directory)}")
             for warning in _conflict_warnings(args.directory):
                 print(f"claude-enterprise: warning: {warning}", file=sys.stderr)
@@ -91,5 +94,8 @@ def main(argv: list[str]) -> int:
                 print(f"{profile.name:<16} rank {profile.rank}  {profile.description}  [{profile.source}]")
     except (ProfileError, ConfigError) as exc:
         print(f"claude-enterprise: {exc}", file=sys.stderr)
+        return exitcodes.CONFIG_ERROR
+    except OSError as exc:  # an unwritable directory: one line, never a traceback
+        print(f"claude-enterprise: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return exitcodes.CONFIG_ERROR
     return exitcodes.OK

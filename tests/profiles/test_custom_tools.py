@@ -112,3 +112,13 @@ def test_show_prints_lifted_and_read_only_utilities(capsys: pytest.CaptureFixtur
     assert policies_cmd.main(["show", "restricted"]) == 0
     shell = json.loads(capsys.readouterr().out)["shell"]
     assert shell["read_only_utilities"] is True and shell["lifted"] == []
+
+
+def test_compile_of_a_missing_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "policies", "compile",
+                             str(tmp_path / "missing")], capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"claude-enterprise: {tmp_path / 'missing'}: not a directory of profile files"
