@@ -51,6 +51,7 @@ from claude_enterprise.enforce.sandbox_helpers import HELPER_PROGRAMS, is_sandbo
 from claude_enterprise.profiles.model import Profile
 
 CASE_INSENSITIVE_NAMES = sys.platform == "darwin"
+_SHELLS = frozenset({"sh", "dash", "bash"})  # what runs our PATH shims (`#!/bin/sh` scripts)
 _COMM_LEN = 15  # Linux truncates the kernel's process name to 15 bytes
 CLEANUP_MODES = ("terminate", "keep")
 
@@ -109,7 +110,7 @@ class Guard:
                  owned: Iterable[int] = (),
                  cleanup: str = "terminate", cleanup_grace: float = 2.0, backend: str | None = None,
                  on_failure: Callable[[BaseException], None] | None = None, max_errors: int = 5,
-                 stderr: TextIO | None = None) -> None:
+                 stderr: TextIO | None = None, shim_dir: Path | None = None) -> None:
         if cleanup not in CLEANUP_MODES:
             raise ValueError(f"guard cleanup {cleanup!r} must be one of {', '.join(CLEANUP_MODES)}")
         self.profile = profile
@@ -133,6 +134,10 @@ class Guard:
         self._on_failure = on_failure
         self._max_errors = max_errors
         self._stderr = stderr
+        # The PATH shims' directory: a shim is a `sh` script the kernel names after the program it refuses (or,
+        # for the sandbox's socat bridges, passes through); killing it would race its own refusal record, or
+        # cut the sandbox's network.
+        self._shim_dirs = {str(shim_dir), os.path.realpath(shim_dir)} if shim_dir is not None else set()
         self.tree: ProcessTree | None = None
         self.error: BaseException | None = None
         self._active = 0
@@ -309,7 +314,7 @@ class Guard:
             assert self.tree is not None
             if self.tree.members.get(member.pid) is member:
                 program = denied_program(member.exe, member.argv, member.name, self.deny)
-                if program is None or is_sandbox_helper(member.argv):
+                if program is None or is_sandbox_helper(member.argv) or self._our_shim(member):
                     continue
                 if program in HELPER_PROGRAMS and not member.argv:
                     # Read mid-exec: it may be one of the OS sandbox's own bridges; judge it with its arguments.
@@ -320,6 +325,13 @@ class Guard:
                     member.fingerprint, member.next_stat = None, 0.0
                     continue
                 queue.extend(self._act(member, program))
+
+    def _our_shim(self, member: Member) -> bool:
+        """One of our PATH shims: a shell (by its executable, not a name it was given) running a script from
+        the shim directory, which the sandbox keeps read-only."""
+        argv = member.argv
+        return (bool(self._shim_dirs) and len(argv) >= 2 and os.path.basename(member.exe or "") in _SHELLS
+                and os.path.dirname(argv[1]) in self._shim_dirs)
 
     def _act(self, member: Member, program: str) -> list[Member]:
         """Stop (enforce) or report (monitor) one offender; returns members seen meanwhile, to be judged."""

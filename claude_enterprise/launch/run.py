@@ -134,7 +134,8 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
     stopper = _ClaudeStopper(audit_ctx)
     guard = Guard(profile, os.getpid(), audit_ctx,
                   cleanup="terminate" if resolution.config.cleanup_children_on_exit else "keep",
-                  on_failure=stopper.guard_failed if profile.exec.mode == "enforce" else None)
+                  on_failure=stopper.guard_failed if profile.exec.mode == "enforce" else None,
+                  shim_dir=session_dir / "shims")
     settings_watch = SettingsWatch(Path.cwd(), profile, os.environ, stopper.settings_refused)
 
     def on_activity() -> None:  # a tool call is being decided: the moment new programs and settings appear

@@ -43,7 +43,9 @@ def all_statements(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def test_the_reference_list_holds_real_bedrock_actions_and_keys_only() -> None:
     ref = iam_reference.reference()
     actions = {f"bedrock:{a}".lower() for a in ref["actions"]}
-    assert actions == {f"bedrock:{a}" for a in cfnlint_actions()["bedrock"]}
+    # Every action we accept is one AWS knows (cfn-lint's IAM data; newer releases know more actions, so the
+    # list is checked as a subset and refreshed from it when Bedrock grows).
+    assert actions <= {f"bedrock:{a}" for a in cfnlint_actions()["bedrock"]}
     assert {"bedrock:invokemodel", "bedrock:invokemodelwithresponsestream", "bedrock:getinferenceprofile"} <= actions
     assert "bedrock:converse" not in actions
     assert "bedrock:InferenceProfileArn" in ref["condition_keys"]

@@ -101,7 +101,7 @@ def test_shown_defaults_parse_back() -> None:
 
 
 def test_render_writes_a_template_the_linter_accepts(tmp_path: Path) -> None:
-    import cfnlint.api
+    from tests.admin.test_admin_templates import lint_errors
 
     config = tmp_path / "enterprise-config.json"
     config.write_text(json.dumps({"security_profile": "plan-only", "existing_bedrock_role_arn": ROLE,
@@ -110,6 +110,6 @@ def test_render_writes_a_template_the_linter_accepts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     template = tmp_path / "cfn" / "claude-code-enterprise-plan-only.json"
     assert result.stdout.strip() == f"wrote {template}"
-    assert cfnlint.api.lint_all(template.read_text()) == []
+    assert lint_errors(template.read_text()) == []
     missing = admin(["render", "--config", str(tmp_path / "none.json"), "--out", str(tmp_path)], tmp_path)
     assert missing.returncode == 2 and "none.json: cannot read" in missing.stderr

@@ -46,10 +46,10 @@ def test_guard_stops_a_denied_program_started_by_an_allowed_one(fake_model: Fake
     curl, mark = npm_project
     events = _run(fake_model, launcher_env, project_dir, "by-path")
     kills = [e for e in events if e["type"] == "process_killed"]
-    # One kill, or under load two (the script's shell seen before and after it exec'd): all of curl.
-    assert kills and all(e["program"] == "curl" for e in kills), kills
+    # Only curl: the sandbox's socat bridges (and our socat shim passing them through) are never offenders.
+    assert [e["program"] for e in kills] == ["curl"], [(e["program"], e["argv"]) for e in kills]
     killed = kills[0]
-    assert killed["program"] == "curl" and killed["exe"] in (str(curl), "/bin/sh", "/usr/bin/sh", "/usr/bin/dash")
+    assert killed["exe"] in (str(curl), "/bin/sh", "/usr/bin/sh", "/usr/bin/dash")
     assert any(link["name"] in ("npm", "node", "npm run -s by-path") or "node" in (link.get("exe") or "")
                for link in killed["parent_chain"]), killed["parent_chain"]
     assert not mark.exists()

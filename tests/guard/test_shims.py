@@ -86,3 +86,21 @@ def test_shim_refuses_even_when_the_audit_spool_is_unwritable(make_profile: Call
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("claude-enterprise: curl is denied")
     assert lines[1].startswith("claude-enterprise: could not record the refusal of curl")
+
+
+def test_the_guard_leaves_our_own_shims_alone(catalog: dict[str, Profile], tmp_path: Path) -> None:
+    """A shim runs as `sh SHIM_DIR/curl ...`, which the kernel names curl: killing it would race its own refusal
+    record (or, for socat, cut the sandbox's network). Only a shell running a script from the shim dir counts;
+    a real program given that argv[0] and argv[1] (`exec -a sh curl SHIM_DIR/curl`) does not."""
+    from claude_enterprise.enforce.guard import Guard
+    from claude_enterprise.enforce.proctree import Member
+
+    shims = tmp_path / "shims"
+    guard = Guard(catalog["restricted"], os.getpid(), None, shim_dir=shims)
+    def member(exe: str, script: Path) -> Member:
+        return Member(pid=1, start=0, ppid=0, pgid=0, sid=0, name="curl", fingerprint=None, exe=exe,
+                      argv=("/bin/sh", str(script), "https://example.com"))
+
+    assert guard._our_shim(member("/usr/bin/dash", shims / "curl"))
+    assert not guard._our_shim(member("/usr/bin/curl", shims / "curl"))  # a disguised real program
+    assert not guard._our_shim(member("/usr/bin/dash", tmp_path / "curl"))  # a script elsewhere
