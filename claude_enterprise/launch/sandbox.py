@@ -5,8 +5,9 @@ that no analyzer sees. Claude Code's sandbox runs every Bash command under bubbl
 bridging its network namespace to a filtering proxy) or Seatbelt (macOS), so what the analyzer misses is
 still contained. Observed on 2.1.197 with bubblewrap:
 - the exec gate (`CLAUDE_CODE_SHELL_PREFIX`) runs inside: read-only file system outside the writable paths,
-  its own network namespace, no Unix sockets (the decision socket is unreachable), so it decides in-process
-  and hands its audit record to the wrapper through the session's outbox, the one extra writable directory;
+  its own network namespace, no Unix sockets (the decision socket is unreachable), so it runs what the hook
+  allowed (`enforce.approvals`) or decides in-process, and hands its audit record to the wrapper through the
+  session's outbox, the one product directory it may write;
 - `denyWrite`/`denyRead` paths that do not exist are still enforced when their parent exists, by an
   unreadable placeholder; when the parent is missing too the sandbox makes the nearest existing ancestor
   read-only (a `git init` then fails to create `.git`), so such entries are left to the hook and analyzer;
@@ -45,7 +46,7 @@ class ProductPaths(NamedTuple):
     """The product's own locations as the session sees them."""
 
     state_dir: str  # audit spool, caches, sessions: never readable nor writable from the sandbox
-    session_dir: str  # inside state_dir: the gate script, shims and session profile, readable
+    session_dir: str  # the gate script, shims, session profile, the hook's approvals: readable, never writable
     outbox_dir: str | None  # the gate's audit hand-over, the one product path the sandbox may write
     config_dirs: tuple[str, ...] = ()  # user config and managed dirs: never writable
 
