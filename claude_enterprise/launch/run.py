@@ -458,7 +458,8 @@ def run_session(
             parts.ingester.start()
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
         retain_local_trail(resolution)
-        _record("session_start", ctx, profile_source=resolution.source, claude=str(claude),
+        _record("session_start", ctx, profile_source=resolution.source, identity_status=resolution.identity.status,
+                claude=str(claude),
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())
         if parts.shipper is not None:
             parts.shipper.start()
