@@ -38,6 +38,7 @@ __all__ = [
     "default_spool_dir",
     "record",
     "redact",
+    "report_unrecorded",
     "spool_status",
 ]
 
@@ -89,10 +90,44 @@ def record(event_type: str, ctx: AuditContext | None = None, *, spool_dir: Path 
     except (ValueError, TypeError, RecursionError) as exc:
         raise AuditWriteError(f"audit event {event_type} cannot be serialised: {exc}") from exc
     assert isinstance(clean, dict)
+    _cap_command(clean)
     try:
         return spool_for(Path(spool_dir) if spool_dir else default_spool_dir()).append(Draft(clean))
     except (ValueError, TypeError) as exc:
         raise AuditWriteError(f"audit event {event_type} cannot be serialised: {exc}") from exc
+
+
+# A command longer than this is stored as its first COMMAND_CAP characters plus the sha256 and length of the
+# whole (redacted) command: a few huge commands (heredocs, minified scripts) must not fill the spool, and an
+# auditor can still match the record against the full text kept elsewhere.
+COMMAND_CAP = 4096
+
+
+def _cap_command(body: dict[str, Any]) -> None:
+    command = body.get("command")
+    if isinstance(command, str) and len(command) > COMMAND_CAP:
+        import hashlib
+
+        body["command"] = command[:COMMAND_CAP]
+        body["command_truncated"] = True
+        body["command_length"] = len(command)
+        body["command_sha256"] = hashlib.sha256(command.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def report_unrecorded(event_type: str, fields: Mapping[str, object], exc: BaseException) -> None:
+    """An event that could not be written (spool full, disk error) is never dropped silently: it is said on
+    stderr, where the user and the wrapper's log see it, with what the record would have said."""
+    import contextlib
+    import json
+    import sys
+
+    summary = {k: fields.get(k) for k in ("decision", "rule_id", "session_id", "tool_use_id") if fields.get(k)}
+    command = fields.get("command")
+    if isinstance(command, str):
+        summary["command"] = redact(command[:200])
+    with contextlib.suppress(OSError, ValueError):
+        print(f"claude-enterprise: AUDIT RECORD LOST: {event_type} {json.dumps(summary, default=str)} could "
+              f"not be written to the audit trail: {exc}", file=sys.stderr, flush=True)
 
 
 def spool_status(spool_dir: Path | None = None) -> SpoolStatus:

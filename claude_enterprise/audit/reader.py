@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claude_enterprise.audit.events import event_hash, parse_ts_ms
+from claude_enterprise.audit.events import Head, event_hash, parse_ts_ms
 from claude_enterprise.audit.spool import (
+    ANCHOR_FILE,
+    HEAD_FILE,
+    AuditWriteError,
     iter_lines,
     list_segments,
     read_anchor,
@@ -48,6 +51,7 @@ class VerifyReport:
     last_seq: int | None = None
     first_break: Break | None = None
     warnings: list[str] = field(default_factory=list)
+    anchor_at_start: Head | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -75,19 +79,57 @@ def _line_numbers(directory: Path) -> Iterator[tuple[str, int, bytes]]:
         yield name, number, raw
 
 
+# A writer retiring shipped segments moves the anchor while the walk runs; each retry starts from the new
+# anchor. Retirement is rare (only above 80 % of the spool's bound), so a few attempts always suffice.
+VERIFY_ATTEMPTS = 5
+
+
 def verify(directory: Path) -> VerifyReport:
-    """Walk the whole chain from its anchor; stop at the first broken link."""
+    """Walk the whole chain from its anchor; stop at the first broken link.
+
+    A break found while the anchor moved under the walk (a concurrent writer retired already-shipped
+    segments: the walk then starts in a segment that no longer exists) is not a break in the chain:
+    the walk starts again from the new anchor."""
+    report = _verify_once(directory)
+    for _ in range(VERIFY_ATTEMPTS - 1):
+        if report.ok or report.anchor_at_start == _anchor_or_none(directory):
+            break
+        report = _verify_once(directory)
+    return report
+
+
+def _anchor_segment(directory: Path) -> str:
+    """The segment whose last event the anchor names (retired, or about to be unlinked)."""
+    try:
+        data = json.loads((directory / ANCHOR_FILE).read_text(encoding="utf-8"))
+        return str(data.get("segment") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _anchor_or_none(directory: Path) -> Head | None:
+    try:
+        return read_anchor(directory)
+    except AuditWriteError:
+        return None
+
+
+def _verify_once(directory: Path) -> VerifyReport:
     report = VerifyReport()
     # Read before the lines: a writer appending meanwhile only adds lines after the head we saw,
     # so a live spool never looks truncated.
     head = read_head_sidecar(directory)
     hash_at_head: str | None = None
     anchor = read_anchor(directory)
+    report.anchor_at_start = anchor
     prev_seq, prev_hash = anchor.seq, anchor.hash
     if anchor.seq:
         report.warnings.append(f"events up to seq {anchor.seq} were shipped and pruned; "
                                "chain checked from there")
+    retired = _anchor_segment(directory)
     for name, number, raw in _line_numbers(directory):
+        if retired and name <= retired:
+            continue  # read the anchor between its move and the segment's unlink: already retired
         try:
             event = json.loads(raw)
             if not isinstance(event, dict):
@@ -119,6 +161,10 @@ def verify(directory: Path) -> VerifyReport:
     elif head and hash_at_head is not None and hash_at_head != head.hash:
         report.first_break = Break("-", 0, head.seq, None,
                                    f"event seq {head.seq} differs from the one written (trail rewritten)")
+    if head is None and report.checked:
+        report.warnings.append(f"the head anchor ({directory / HEAD_FILE}) is missing: events removed from "
+                               "the end of the trail cannot be detected locally (verify the shipped copy "
+                               "with `audit verify --remote`)")
     _warn_torn(directory, report)
     return report
 

@@ -3,6 +3,8 @@
     claude-enterprise audit [list] [--type T]... [--session ID] [--decision deny] [--since 2h]
                             [--limit N] [--json]
     claude-enterprise audit verify [--json]          exit 1 when the chain is broken
+    claude-enterprise audit verify --remote [--region R] [--log-group G] [--stream user/host]
+                                                     every host's chain as shipped to CloudWatch Logs
     claude-enterprise audit status [--json]          depth, oldest unshipped event, size
     claude-enterprise audit ship --region R [--log-group G] [--endpoint-url URL]
                                                      exit 1 when something could not be shipped
@@ -107,8 +109,27 @@ def list_events(ctx: typer.Context, spool_dir: SpoolDir = None, types: Types = N
 
 
 @app.command("verify")
-def verify_cmd(ctx: typer.Context, spool_dir: SpoolDir = None, as_json: AsJson = False) -> None:
-    """Check the hash chain; report the first broken link (exit 1)."""
+def verify_cmd(
+    ctx: typer.Context,
+    spool_dir: SpoolDir = None,
+    as_json: AsJson = False,
+    remote: Annotated[bool, typer.Option(
+        "--remote", help="Verify every host's chain as shipped to CloudWatch Logs (the authoritative copy).")] = False,
+    log_group: Annotated[str | None, typer.Option(
+        "--log-group", envvar="CLAUDE_ENTERPRISE_AUDIT_LOG_GROUP", help="CloudWatch log group (--remote).")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="AWS region (--remote; or AWS_REGION).")] = None,
+    endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", help="Logs endpoint URL.")] = None,
+    stream: Annotated[str | None, typer.Option(
+        "--stream", help="Only streams starting with this (`user/host`) (--remote).")] = None,
+) -> None:
+    """Check the hash chain; report the first broken link (exit 1). With --remote, every host's chain in
+    CloudWatch Logs."""
+    if remote:
+        from claude_enterprise.cli.audit_remote import verify_remote_cmd
+
+        verify_remote_cmd(log_group=log_group, region=region, endpoint_url=endpoint_url, stream=stream,
+                          as_json=as_json)
+        return
     directory = spool_dir or ctx.obj or default_spool_dir()
     report = verify(directory)
     if as_json:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from claude_enterprise.audit import AuditContext, AuditWriteError, record
+from claude_enterprise.audit import AuditContext, AuditWriteError, record, report_unrecorded
 from claude_enterprise.enforce.payload import PayloadError, ToolCall, parse_payload
 from claude_enterprise.policy import PolicyContext, decide_shell, decide_tool
 from claude_enterprise.policy.paths import resolve_tool_input, symlinked_write
@@ -220,11 +220,11 @@ class Decider:
         if self.on_activity is not None:
             with contextlib.suppress(Exception):  # the guard's bookkeeping must not change a decision
                 self.on_activity()
+        extra: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+        if self.wrapper is not None:
+            extra["wrapper"] = self.wrapper
+        extra.update(decision="allow" if verdict.allow else "deny", rule_id=verdict.rule_id, reason=verdict.reason)
         try:
-            extra: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
-            if self.wrapper is not None:
-                extra["wrapper"] = self.wrapper
-            extra.update(decision="allow" if verdict.allow else "deny", rule_id=verdict.rule_id, reason=verdict.reason)
             if self.recorder is not None:
                 self.recorder(extra)
             else:
@@ -232,6 +232,7 @@ class Decider:
         except (AuditWriteError, OSError, ValueError) as exc:
             if verdict.allow:
                 return deny("audit.unavailable", f"the audit trail cannot record this ({exc}); {RETRY_HINT}")
+            report_unrecorded("tool_decision", extra, exc)
         return verdict
 
 
@@ -307,9 +308,12 @@ def decide_locally(
         resolution = resolve(requested, os.environ)
     except Exception as exc:
         verdict = deny("enforce.no_profile", f"no security profile resolves ({exc}); nothing was run")
-        with contextlib.suppress(AuditWriteError, OSError, ValueError):
+        try:
             record("tool_decision", AuditContext(session_id=session_id), decision="deny",
                    rule_id=verdict.rule_id, reason=verdict.reason, enforcement=op)
+        except (AuditWriteError, OSError, ValueError) as exc:
+            report_unrecorded("tool_decision", {"decision": "deny", "rule_id": verdict.rule_id,
+                                                "session_id": session_id}, exc)
         return verdict
     decider = Decider(
         resolution.profile,

@@ -416,6 +416,29 @@ def _record(event: str, ctx: AuditContext, **fields: Any) -> None:
     record(event, ctx, **fields)
 
 
+def session_heartbeat(resolution: Resolution, plan: Plan, parts: Collaborators, ctx: AuditContext,
+                      env: Mapping[str, str]) -> Any:
+    """Start the session's heartbeat (launch.heartbeat); None when turned off."""
+    from .heartbeat import Heartbeat, heartbeat_fields, interval_from_env
+
+    interval = interval_from_env(dict(env))
+    if env.get("CLAUDE_ENTERPRISE_HEARTBEAT_S", "").strip() in ("0", "0.0"):
+        return None
+    sandbox = plan.settings.get("sandbox")
+    fields = heartbeat_fields(
+        managed_settings_file=paths.claude_managed_settings_file(), managed_config=resolution.config.managed,
+        sandbox_in_force=bool(isinstance(sandbox, Mapping) and sandbox.get("enabled")),
+        sandbox_required=resolution.profile.sandbox.enabled and resolution.profile.sandbox.required,
+        enforcement=parts.enforcement is not None)
+
+    def beat(count: int) -> None:
+        _record("heartbeat", ctx, beat=count, interval_s=interval, **fields)
+
+    heartbeat = Heartbeat(beat, interval)
+    heartbeat.start()
+    return heartbeat
+
+
 def _stop_child(pid: int) -> None:
     """claude must not outlive a wrapper that cannot watch it."""
     _forward(pid, signal.SIGTERM)
@@ -448,6 +471,7 @@ def run_session(
     started = time.monotonic()
     parts = Collaborators()
     watcher: Watcher | None = None
+    heartbeat: Any = None
     leftovers: list[dict[str, Any]] = []
     pid: int | None = None
     try:
@@ -458,8 +482,10 @@ def run_session(
             parts.ingester.start()
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
         retain_local_trail(resolution)
-        _record("session_start", ctx, profile_source=resolution.source, claude=str(claude),
+        _record("session_start", ctx, profile_source=resolution.source, identity_status=resolution.identity.status,
+                claude=str(claude),
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())
+        heartbeat = session_heartbeat(resolution, plan, parts, ctx, base_env)
         if parts.shipper is not None:
             parts.shipper.start()
         watcher = parts.watcher
@@ -480,6 +506,8 @@ def run_session(
         print(f"claude-enterprise: cannot {what}, claude not run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
+        if heartbeat is not None:
+            heartbeat.stop()
         if watcher is not None:
             leftovers = watcher.stop()
         if parts.enforcement is not None:
