@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from claude_enterprise import paths
+from claude_enterprise.cost.session import record_usage
 
 from . import environment, settings
 from .argv import Refusal, Vetted
@@ -496,6 +497,7 @@ def run_session(
                 leftovers_stopped=len(leftovers))
     except AuditWriteError as exc:
         print(f"claude-enterprise: warning: session_end not audited: {exc}", file=sys.stderr)
+    record_usage(ctx, session_id, plan.env, time.time() - (time.monotonic() - started))
     if parts.shipper is not None:
         parts.shipper.stop(deadline=3.0)  # never blocks the user longer; the rest ships next time
     return code
