@@ -7,6 +7,8 @@ The `usage` events recorded at session end must sum to what the transcript says 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,4 +49,17 @@ def test_usage_event_sums_equal_the_transcript(fake_model: FakeModel, launcher_e
         emf = event["_aws"]["CloudWatchMetrics"][0]
         assert emf["Namespace"] == "ClaudeCode/Enterprise" and emf["Dimensions"] == [["Profile", "Model"]]
         assert event["Model"] == event["model"] and event["InputTokens"] == event["input_tokens"]
-    print(json.dumps(usage, indent=1)[:2000])
+
+    # admin chargeback over the local trail reports the same sums
+
+    month = usage[0]["ts"][:7]
+    trail = Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]) / "audit"
+    report = subprocess.run(
+        [sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", "--month", month, "--by",
+         "profile", "--format", "json", "--spool-dir", str(trail)],
+        capture_output=True, text=True, check=True, timeout=60)
+    (row,) = json.loads(report.stdout)["rows"]
+    assert row["profile"] == "standard" and row["sessions"] == 1
+    assert row["input_tokens"] == expected["input"] and row["output_tokens"] == expected["output"]
+    assert row["cache_read_tokens"] == expected["cache_read"]
+    assert row["cost_usd"] == pytest.approx(sum(e["cost_usd"] for e in usage))
