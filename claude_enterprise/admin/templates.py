@@ -18,6 +18,7 @@ from typing import Any
 
 from ..config import DEFAULT_PROFILE, EnterpriseConfig
 from ..profiles import Profile
+from .cost_budget import add_budget
 from .profile_policies import policy_document
 
 STACK_PREFIX = "claude-code-enterprise-"
@@ -88,6 +89,7 @@ def render_template(config: EnterpriseConfig, catalog: Mapping[str, Profile]) ->
     }
     resources.update(_audit_log_resources(config))
     outputs["AuditLogGroupArn"] = {"Description": "Audit log group", "Value": {"Fn::GetAtt": ["AuditLogGroup", "Arn"]}}
+    add_budget(config, resources, outputs)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"Claude Code on Amazon Bedrock: security profiles in IAM and the audit log ({selected})",
