@@ -18,10 +18,14 @@ def chargeback(
     fmt: Annotated[str, typer.Option("--format", help="md | csv | json")] = "md",
     spool_dir: Annotated[Path | None, typer.Option("--spool-dir", help="The local trail to read "
                                                    "(default: this machine's audit spool).")] = None,
+    reconcile: Annotated[bool, typer.Option("--reconcile", help="Compare the estimate with Cost Explorer's "
+                                            "Claude Marketplace spend of the month (CSV: the comparison only).")]
+    = False,
 ) -> None:
     """Usage and estimated cost of a month, one row per group, with model-usage and regional sections.
 
-    Reads the local audit trail; each usage event is counted once by event_id.
+    Reads the local audit trail; each usage event is counted once by event_id. With --reconcile, the estimate is
+    compared per model family with Cost Explorer (AWS credentials with ce:GetCostAndUsage).
 
     Example: claude-enterprise admin chargeback --month 2026-11 --by team --format csv
     """
@@ -37,7 +41,23 @@ def chargeback(
     directory = spool_dir or default_spool_dir()
     if not directory.is_dir():
         _usage(f"no local audit trail at {directory}")
-    typer.echo(render(report(local_events(directory), month, by), fmt))
+    data = report(local_events(directory), month, by)
+    if reconcile:
+        data["reconciliation"] = _reconciliation(directory, month)
+    typer.echo(render(data, fmt))
+
+
+def _reconciliation(directory: Path, month: str) -> dict[str, object]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from claude_enterprise.cost.chargeback import local_events, month_usage
+    from claude_enterprise.cost.reconcile import actual_by_family, cost_explorer, reconcile
+
+    try:
+        actual = actual_by_family(cost_explorer(), month)
+    except (BotoCoreError, ClientError) as exc:
+        _usage(f"Cost Explorer: {exc}")
+    return reconcile(month_usage(local_events(directory), month), actual)
 
 
 def _usage(message: str) -> None:

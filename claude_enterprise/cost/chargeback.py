@@ -116,10 +116,34 @@ def _table(rows: list[dict[str, Any]], key: str) -> list[str]:
     return lines
 
 
+RECONCILE_COLUMNS = ("family", "estimate_usd", "actual_usd", "drift_usd", "drift_pct")
+
+
+def _reconciliation(data: Mapping[str, Any]) -> list[str]:
+    rec = data["reconciliation"]
+    lines = ["", "## Reconciliation with Cost Explorer", "",
+             "| " + " | ".join(RECONCILE_COLUMNS) + " |", "|" + "---|" * len(RECONCILE_COLUMNS)]
+    for row in [*rec["rows"], {"family": "**total**", **rec["total"]}]:
+        cells = ["n/a" if row[c] is None else f"{row[c]:+.1f} %" if c == "drift_pct" else _cell(row[c])
+                 for c in RECONCILE_COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    if rec["unpriced_models"]:
+        lines += ["", f"Not in the estimate (no price): {', '.join(rec['unpriced_models'])}"]
+    return lines
+
+
 def render(data: Mapping[str, Any], fmt: str) -> str:
     by = data["by"]
     if fmt == "json":
         return json.dumps(data, indent=2)
+    if fmt == "csv" and "reconciliation" in data:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(RECONCILE_COLUMNS)
+        rec = data["reconciliation"]
+        for row in [*rec["rows"], {"family": "total", **rec["total"]}]:
+            writer.writerow(["" if row[c] is None else row[c] for c in RECONCILE_COLUMNS])
+        return out.getvalue().rstrip("\n")
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -134,4 +158,6 @@ def render(data: Mapping[str, Any], fmt: str) -> str:
     lines += _table(data["rows"], by)
     lines += ["", "## Model usage", "", *_table(data["models"], "model")]
     lines += ["", "## Regional distribution", "", *_table(data["regions"], "region")]
+    if "reconciliation" in data:
+        lines += _reconciliation(data)
     return "\n".join(lines)
