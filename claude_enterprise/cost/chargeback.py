@@ -154,7 +154,7 @@ def render(data: Mapping[str, Any], fmt: str) -> str:
         return out.getvalue().rstrip("\n")
     lines = [f"# Claude Code chargeback {data['month']} by {by}", "",
              "Estimated from the usage ledger (list prices or the administrator's pricing file); the AWS "
-             "invoice is authoritative.", ""]
+             "invoice is authoritative.", *([f"Source: {data['source']}."] if data.get("source") else []), ""]
     lines += _table(data["rows"], by)
     lines += ["", "## Model usage", "", *_table(data["models"], "model")]
     lines += ["", "## Regional distribution", "", *_table(data["regions"], "region")]
