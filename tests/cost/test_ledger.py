@@ -3,12 +3,16 @@ cache tokens, an unknown model, a resumed transcript; and the usage events it pr
 
 from __future__ import annotations
 
+import calendar
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from claude_enterprise.audit import AuditContext
 from claude_enterprise.cost.ledger import (
     project_key,
     read_responses,
@@ -17,6 +21,7 @@ from claude_enterprise.cost.ledger import (
     transcript_files,
 )
 from claude_enterprise.cost.pricing import default_table
+from claude_enterprise.cost.session import UsageRecorder
 
 SID = "0b6f3a52-9c1e-4d7a-8f00-1234567890ab"
 CWD = "/home/dev/my.repo"
@@ -101,3 +106,30 @@ def test_usage_events_price_known_models_and_report_unknown(config_dir: Path) ->
 
 def test_no_transcript_no_usage(tmp_path: Path) -> None:
     assert session_usage(SID, {"CLAUDE_CONFIG_DIR": str(tmp_path)}, cwd=CWD, today="2026-11-30") == []
+
+
+def test_periodic_recording_writes_only_what_is_new(config_dir: Path, tmp_path: Path) -> None:
+    spool = tmp_path / "audit"
+    started = calendar.timegm(time.strptime("2026-11-02T00:00:00", "%Y-%m-%dT%H:%M:%S"))
+    recorder = UsageRecorder(AuditContext(session_id=SID, profile="standard"), SID,
+                             {"CLAUDE_CONFIG_DIR": str(config_dir)}, started, spool_dir=spool, interval=3600)
+    here = os.getcwd()
+    os.makedirs(tmp_path / "elsewhere", exist_ok=True)
+    os.chdir(tmp_path / "elsewhere")  # the ledger finds the transcripts by session id from any cwd
+    try:
+        assert recorder.record(final=False) == 3  # sonnet, haiku, the unknown model
+        assert recorder.record(final=False) == 0  # nothing new
+        main = config_dir / "projects" / project_key(CWD) / f"{SID}.jsonl"
+        with main.open("a") as out:  # claude finishes the torn record and answers once more on Sonnet
+            out.write('"}\n' + json.dumps(assistant("msg_D", "req_D", "claude-sonnet-4-5-20250929", 90, inp=7)) + "\n")
+        assert recorder.finish() == 1
+    finally:
+        os.chdir(here)
+    events = [json.loads(line) for seg in sorted(spool.glob("seg-*.jsonl")) for line in seg.read_text().splitlines()]
+    sonnet = [e for e in events if e["model"] == "claude-sonnet-4-5-20250929"]
+    assert [e["final"] for e in sonnet] == [False, True]
+    assert sum(e["output_tokens"] for e in sonnet) == 310 + 90 and sonnet[1]["input_tokens"] == 7
+    assert sonnet[1]["tokens"]["claude-sonnet-4-5-20250929"]["output"] == 90 and sonnet[1]["responses"] == 1
+    # 7×3 + 90×15 = 21 + 1350 = 1371 → $0.001371 on top of the first $0.0153
+    assert sonnet[1]["cost_usd"] == pytest.approx(0.001371)
+    assert sum(e["cost_usd"] for e in sonnet) == pytest.approx(0.0153 + 0.001371)
