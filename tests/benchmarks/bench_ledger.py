@@ -69,10 +69,19 @@ def main() -> None:
         assert bodies[0]["responses"] == responses
         print(f"ledger: {size / 1e6:.1f} MB transcript, {responses} responses: "
               f"best {min(timings) * 1000:.0f} ms, median {sorted(timings)[1] * 1000:.0f} ms (target <= 1000 ms)")
-        (project / f"{SID}.jsonl").write_text("")  # a session that made no request
+        # What a session's exit pays: a typical 2 MB transcript, the pricing table loaded, the usage event
+        # written to a real spool (fsync included).
+        global TARGET_BYTES
+        TARGET_BYTES = 2 * 1024 * 1024
+        build(project / f"{SID}.jsonl")
+        from claude_enterprise.audit import AuditContext
+        from claude_enterprise.cost.session import UsageRecorder
+
+        recorder = UsageRecorder(AuditContext(session_id=SID, profile="standard"), SID, env, 0.0,
+                                 spool_dir=Path(tmp) / "audit")
         start = time.perf_counter()
-        session_usage(SID, env, cwd="/repo", today="2026-11-30")
-        print(f"ledger at exit for an empty session, pricing table loaded: "
+        written = recorder.finish()
+        print(f"session exit (2 MB transcript, {written} usage event written): "
               f"{(time.perf_counter() - start) * 1000:.1f} ms (exit delay target <= 200 ms)")
 
 
