@@ -19,6 +19,7 @@ from typing import Any
 from ..config import DEFAULT_PROFILE, EnterpriseConfig
 from ..profiles import Profile
 from . import monitoring
+from .cost_budget import add_budget
 from .profile_policies import policy_document
 
 STACK_PREFIX = "claude-code-enterprise-"
@@ -90,6 +91,7 @@ def render_template(config: EnterpriseConfig, catalog: Mapping[str, Profile]) ->
     resources.update(_audit_log_resources(config))
     outputs["AuditLogGroupArn"] = {"Description": "Audit log group", "Value": {"Fn::GetAtt": ["AuditLogGroup", "Arn"]}}
     monitoring.add_monitoring(config, resources, outputs)
+    add_budget(config, resources, outputs)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"Claude Code on Amazon Bedrock: security profiles in IAM and the audit log ({selected})",

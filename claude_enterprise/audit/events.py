@@ -97,6 +97,7 @@ def metrics_for(event_type: str, body: Mapping[str, Any]) -> dict[str, int | flo
         metrics["LaunchRefusals"] = 1
     elif event_type == "usage":
         for source, name in (("input_tokens", "InputTokens"), ("output_tokens", "OutputTokens"),
+                             ("cache_read_tokens", "CacheReadTokens"), ("cache_write_tokens", "CacheWriteTokens"),
                              ("cost_usd", "CostUSD")):
             value = body.get(source)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -116,11 +117,12 @@ def _emf(event_type: str, body: Mapping[str, Any], epoch_ms: int) -> dict[str, A
             "Timestamp": epoch_ms,
             "CloudWatchMetrics": [{
                 "Namespace": METRIC_NAMESPACE,
-                "Dimensions": [["Profile"], []],
+                "Dimensions": [["Profile", "Model"]] if event_type == "usage" else [["Profile"], []],
                 "Metrics": [{"Name": name, "Unit": units.get(name, "Count")} for name in metrics],
             }],
         },
         "Profile": body.get("profile") or "unknown",
+        **({"Model": body.get("model") or "unknown"} if event_type == "usage" else {}),
         **metrics,
     }
 

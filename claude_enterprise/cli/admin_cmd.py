@@ -283,6 +283,9 @@ def status(config: ConfigFile, as_json: AsJson = False) -> None:
         raise typer.Exit(exitcodes.REFUSED)
 
 
+app.command("chargeback")(__import__("claude_enterprise.cli.admin_chargeback", fromlist=["_"]).chargeback)
+
+
 def _ask(question: Any, default: str) -> Any:
     """Prompt until the answer parses; end of input is a usage error, never a half-written file."""
     while True:

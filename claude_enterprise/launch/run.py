@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from claude_enterprise import paths
+from claude_enterprise.cost.session import start_usage
 
 from . import environment, settings
 from .argv import Refusal, Vetted
@@ -498,6 +499,7 @@ def run_session(
         for started_hook in parts.on_claude_started:
             started_hook(pid)
         _refresh_tag_map_in_background(resolution)
+        usage = start_usage(ctx, session_id, plan.env, time.time() - (time.monotonic() - started))
         code = wait_forwarding(pid) if use_sigwait else _wait_with_handlers(pid)
     except Exception as exc:  # fail closed: no enforcement or no audit trail, no claude
         if pid is not None:
@@ -524,6 +526,7 @@ def run_session(
                 leftovers_stopped=len(leftovers))
     except AuditWriteError as exc:
         print(f"claude-enterprise: warning: session_end not audited: {exc}", file=sys.stderr)
+    usage.finish()
     if parts.shipper is not None:
         parts.shipper.stop(deadline=3.0)  # never blocks the user longer; the rest ships next time
     return code

@@ -232,7 +232,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _usage() -> dict[str, int]:
-    return {"input_tokens": 12, "output_tokens": 7, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    """Token usage as the real API reports it, cache writes split by TTL (the ledger tests sum these)."""
+    return {"input_tokens": 12, "output_tokens": 7, "cache_creation_input_tokens": 300, "cache_read_input_tokens": 2000,
+            "cache_creation": {"ephemeral_5m_input_tokens": 200, "ephemeral_1h_input_tokens": 100},
+            "service_tier": "standard"}
 
 
 def _stop_reason(blocks: list[Block]) -> str:
