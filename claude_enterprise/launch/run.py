@@ -521,12 +521,12 @@ def run_session(
             _drain()
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         shutil.rmtree(session_dir, ignore_errors=True)
+    usage.finish()  # before session_end, which stays the session's last event
     try:
         _record("session_end", ctx, exit_code=code, duration_ms=round((time.monotonic() - started) * 1000),
                 leftovers_stopped=len(leftovers))
     except AuditWriteError as exc:
         print(f"claude-enterprise: warning: session_end not audited: {exc}", file=sys.stderr)
-    usage.finish()
     if parts.shipper is not None:
         parts.shipper.stop(deadline=3.0)  # never blocks the user longer; the rest ships next time
     return code
