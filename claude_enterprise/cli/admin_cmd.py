@@ -283,6 +283,11 @@ def status(config: ConfigFile, as_json: AsJson = False) -> None:
         raise typer.Exit(exitcodes.REFUSED)
 
 
+from claude_enterprise.cli.admin_audit import audit as _audit  # noqa: E402 - issue 11's command
+
+app.command("audit")(_audit)
+
+
 def _ask(question: Any, default: str) -> Any:
     """Prompt until the answer parses; end of input is a usage error, never a half-written file."""
     while True:
