@@ -2,9 +2,9 @@
 alarms and the SNS topic they notify.
 
 Metrics come from metric filters over the shipped audit events (namespace `ClaudeCode/Enterprise`). Their
-dimensions are bounded by the policy, never by the fleet: `Profile`, `Decision`, `Rule`. A user or a host is
-never a dimension (CloudWatch disables a filter emitting 1,000 distinct dimension values; per-user views are
-Logs Insights widgets, whose queries are the data files in `insights/`, shared with `admin audit`). Each
+dimensions are bounded by the policy, never by the fleet: `Profile`, `Decision`, `Rule`, `Enforcement`. A user
+or a host is never a dimension (CloudWatch disables a filter emitting 1,000 distinct dimension values; per-user
+views are Logs Insights widgets, whose queries are the data files in `insights/`, shared with `admin audit`). Each
 alarm metric also has a dimensionless twin, because an alarm cannot aggregate across dimensions.
 
 `monitoring_resources(config)` returns the resources and outputs merged into `render_template`.
@@ -51,8 +51,11 @@ _FILTERS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("CostUSD", '{ $.type = "usage" }', "$.cost_usd", {"Profile": "$.profile"}),
     ("Heartbeats", '{ $.type = "heartbeat" }', "1", {"Profile": "$.profile"}),
     ("DegradedHeartbeats", '{ $.type = "heartbeat" && $.degraded IS TRUE }', "1", {"Profile": "$.profile"}),
+    ("DecisionLatency", '{ $.type = "tool_decision" && $.decision_ms >= 0 }', "$.decision_ms",
+     {"Enforcement": "$.enforcement"}),
     ("AuditSpoolAlerts", '{ $.type = "audit_spool_full" || $.type = "audit_spool_high_water" }', "1", {}),
 )
+_UNITS = {"CostUSD": "None", "DecisionLatency": "Milliseconds"}
 _ALARMED = frozenset({"PolicyViolations", "FailedAuthentications", "RegionDenials", "Heartbeats", "CostUSD",
                       "Denials", "DegradedHeartbeats"})
 
@@ -92,7 +95,7 @@ def _metric_filters(config: EnterpriseConfig) -> dict[str, Any]:
             variants.append((f"{metric}Total", {}))
         for logical_suffix, dims in variants:
             transformation: dict[str, Any] = {"MetricNamespace": NAMESPACE, "MetricName": metric,
-                                              "MetricValue": value, "Unit": "None" if metric == "CostUSD" else "Count"}
+                                              "MetricValue": value, "Unit": _UNITS.get(metric, "Count")}
             if dims:
                 transformation["Dimensions"] = [{"Key": k, "Value": v} for k, v in dims.items()]
             else:
@@ -209,6 +212,12 @@ def dashboard_body(config: EnterpriseConfig) -> dict[str, Any]:
         _metric_widget("Hosts reporting: heartbeats (all / degraded)", [
             [NAMESPACE, "Heartbeats"], [NAMESPACE, "DegradedHeartbeats"]], 0, 18, period=3600),
         _metric_widget("Audit spool alerts", [[NAMESPACE, "AuditSpoolAlerts"]], 8, 18),
+        _metric_widget("Hook and gate decision latency (ms, p50 / p99)", [
+            [NAMESPACE, "DecisionLatency", "Enforcement", "hook", {"stat": "p50", "label": "hook p50"}],
+            [NAMESPACE, "DecisionLatency", "Enforcement", "hook", {"stat": "p99", "label": "hook p99"}],
+            [NAMESPACE, "DecisionLatency", "Enforcement", "gate", {"stat": "p50", "label": "gate p50"}],
+            [NAMESPACE, "DecisionLatency", "Enforcement", "gate", {"stat": "p99", "label": "gate p99"}]],
+            16, 18, stat="p50", period=300),
         _log_widget("Hosts: last seen and protection", q("hosts"), group, 0, 24, width=24),
         _log_widget("Decisions by rule", q("decisions_by_rule"), group, 0, 30),
         _log_widget("Tokens and cost by user", q("tokens_by_user"), group, 12, 30),

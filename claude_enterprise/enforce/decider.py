@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -135,6 +136,7 @@ class Decider:
         """The verdict for one PreToolUse payload: the raw stdin bytes, or the `error` that kept the client
         from reading it (too large)."""
         call: ToolCall | None = None
+        started = time.perf_counter()
         try:
             if error is not None:
                 raise PayloadError(error)
@@ -153,6 +155,7 @@ class Decider:
             tool_name=call.tool_name if call else None,
             tool_use_id=call.tool_use_id if call else None,
             agent_id=call.agent_id if call else None,
+            decision_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         if recorded.allow and self.approvals_dir and call is not None and call.tool_name == "Bash" and call.cwd:
             from claude_enterprise.enforce import approvals
@@ -177,6 +180,7 @@ class Decider:
         from claude_enterprise.enforce.wrapped import ShapeError  # the gate's parser: not loaded by the hook
 
         command: str | None = wrapped
+        started = time.perf_counter()
         ctx = self.policy_ctx._replace(cwd=cwd) if cwd and os.path.isabs(cwd) else self.policy_ctx
         try:
             verdict, command = self._decide_wrapped(wrapped, ctx)
@@ -187,7 +191,8 @@ class Decider:
             )
         except Exception as exc:
             verdict = _failed(exc)
-        return self._record(verdict, enforcement="gate", command=command, tool_name="Bash")
+        return self._record(verdict, enforcement="gate", command=command, tool_name="Bash",
+                            decision_ms=round((time.perf_counter() - started) * 1000, 3))
 
     def _decide_wrapped(self, text: str, ctx: PolicyContext) -> tuple[Verdict, str]:
         from claude_enterprise.enforce.wrapped import Plain, parse, snapshot_problem

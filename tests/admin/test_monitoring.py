@@ -50,11 +50,12 @@ def test_no_metric_has_a_user_or_host_dimension_and_every_filter_reads_the_audit
         assert transformation["MetricNamespace"] == NAMESPACE
         keys = [d["Key"] for d in transformation.get("Dimensions", [])]
         values = [d["Value"] for d in transformation.get("Dimensions", [])]
-        assert len(keys) <= 3 and set(keys) <= {"Profile", "Decision", "Rule"}, logical
+        assert len(keys) <= 3 and set(keys) <= {"Profile", "Decision", "Rule", "Enforcement"}, logical
         assert not any(re.search(r"user|host|email|session", v) for v in values), logical
     names = {f["Properties"]["MetricTransformations"][0]["MetricName"] for f in filters.values()}
     assert {"Sessions", "ToolDecisions", "Denials", "PolicyViolations", "LaunchRefusals", "FailedAuthentications",
-            "RegionDenials", "InputTokens", "OutputTokens", "CostUSD", "Heartbeats", "DegradedHeartbeats"} <= names
+            "RegionDenials", "InputTokens", "OutputTokens", "CostUSD", "Heartbeats", "DegradedHeartbeats",
+            "DecisionLatency"} <= names
     decisions = filters["MetricFilterToolDecisions"]["Properties"]["MetricTransformations"][0]
     assert [d["Key"] for d in decisions["Dimensions"]] == ["Profile", "Decision", "Rule"]
 
@@ -96,7 +97,8 @@ def test_the_dashboard_has_every_view_the_issue_names() -> None:
     titles = " | ".join(w["properties"]["title"] for w in body["widgets"])
     for needed in ("Daily active users", "Monthly active users", "Sessions", "Tokens by profile",
                    "cost (USD) and forecast", "Tool decisions by profile, decision and rule", "Policy violations",
-                   "refused launches", "failed token verifications", "Hosts reporting", "Tokens and cost by user"):
+                   "refused launches", "failed token verifications", "Hosts reporting", "Tokens and cost by user",
+                   "Hook and gate decision latency"):
         assert needed in titles, needed
     logs = [w for w in body["widgets"] if w["type"] == "log"]
     group = full_config().audit_log_group

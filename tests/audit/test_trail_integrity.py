@@ -163,3 +163,19 @@ def test_a_deny_that_cannot_be_recorded_is_said_on_stderr(tmp_path: Path, capfd:
     err = capfd.readouterr().err
     assert "AUDIT RECORD LOST: tool_decision" in err and '"decision": "deny"' in err and verdict.rule_id in err
     assert "curl https://example.com/x" in err
+
+
+def test_decisions_carry_their_latency_for_the_dashboard(tmp_path: Path) -> None:
+    from claude_enterprise.audit.reader import Filter, select
+
+    catalog = load_catalog(bundled_policies_dir() / "profiles", None)
+    decider = Decider(catalog["standard"], CTX, project_dirs=(str(tmp_path),), config_dir=str(tmp_path / "c"),
+                      home=str(tmp_path / "home"))
+    decider.gate("ls -la", str(tmp_path))
+    payload = {"session_id": "s", "transcript_path": "/t.jsonl", "cwd": str(tmp_path),
+               "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "pwd"},
+               "tool_use_id": "toolu_1"}
+    decider.hook(json.dumps(payload).encode())
+    events = select(tmp_path / "state" / "audit", Filter(types=frozenset({"tool_decision"})))
+    assert [e["enforcement"] for e in events] == ["gate", "hook"]
+    assert all(isinstance(e["decision_ms"], float) and 0 <= e["decision_ms"] < 60_000 for e in events)
