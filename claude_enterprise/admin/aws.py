@@ -13,6 +13,7 @@ class Clients(NamedTuple):
     iam: Any
     cognito_identity: Any
     logs: Any
+    cost_explorer: Any  # cost-allocation tags (a global service, answered from us-east-1)
 
 
 def clients(region: str, endpoint_url: str | None = None) -> Clients:
@@ -23,4 +24,4 @@ def clients(region: str, endpoint_url: str | None = None) -> Clients:
     def make(service: str) -> Any:
         return session.client(service, endpoint_url=url)
 
-    return Clients(make("cloudformation"), make("iam"), make("cognito-identity"), make("logs"))
+    return Clients(make("cloudformation"), make("iam"), make("cognito-identity"), make("logs"), make("ce"))

@@ -216,4 +216,27 @@ def status_checks(session_or_clients: Clients, config: EnterpriseConfig, stack_n
     checks += [_stack_status(stack), _drift(c, stack_name),
                _policies_attached(c, config, _stack_resources(c, stack_name)),
                _principal_tags(c, config), _log_group(c, config), _digest(_deployed_digest(c, stack), local_digest)]
+    if config.cost_tracking_enabled:
+        checks.append(_cost_allocation_tags(c, config))
     return checks
+
+
+def cost_allocation_keys(config: EnterpriseConfig) -> list[str]:
+    """The session tags chargeback relies on, as Billing names them once activated (`iamPrincipal/<key>`)."""
+    return [f"iamPrincipal/{key}" for key in dict.fromkeys([*config.user_attribute_mapping, config.profile_tag_key])]
+
+
+def _cost_allocation_tags(c: Clients, config: EnterpriseConfig) -> Check:
+    """Cost Explorer and Budgets see a principal's session tags only once they are activated as cost-allocation
+    tags (by the management account, for later usage only)."""
+    keys = cost_allocation_keys(config)
+    try:
+        found = c.cost_explorer.list_cost_allocation_tags(TagKeys=keys).get("CostAllocationTags", [])
+    except UNAVAILABLE as exc:
+        return Check("cost allocation tags", "warn", f"unknown: cannot list them ({_error(exc)})")
+    active = {t["TagKey"] for t in found if t.get("Status") == "Active"}
+    inactive = [k for k in keys if k not in active]
+    if inactive:
+        return Check("cost allocation tags", "warn", "not active: " + ", ".join(inactive) + "; activate them in "
+                     "Billing > Cost allocation tags (management account; they count for later usage only)")
+    return Check("cost allocation tags", "pass", "active: " + ", ".join(keys))

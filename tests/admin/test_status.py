@@ -91,3 +91,28 @@ def test_a_missing_stack_and_pool_fail(aws: Clients, base: Base) -> None:
     assert [(c.name, c.status) for c in checks] == [("identity pool", "fail"), ("bedrock role", "pass"),
                                                     ("stack", "fail")]
     assert "does not exist" in checks[-1].detail
+
+
+def test_cost_allocation_tags_must_be_active_for_chargeback(aws: Clients, base: Base, deployed: str) -> None:
+    """Billing answers from the real Cost Explorer API shape (botocore's Stubber on a real client: moto has no
+    ListCostAllocationTags, and answers it with a 500, which is reported as unknown)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    config = config_for(base, cost_tracking_enabled=True, budget_amount=100.0, budget_email="f@example.com",
+                        user_attribute_mapping={"team": "custom:team"})
+    keys = ["iamPrincipal/team", "iamPrincipal/SecurityProfile"]
+    unknown = by_name(status_checks(aws, config, deployed, DIGEST))["cost allocation tags"]
+    assert unknown.status == "warn" and unknown.detail.startswith("unknown")
+    ce = boto3.client("ce", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(ce) as stub:
+        stub.add_response("list_cost_allocation_tags", {"CostAllocationTags": [
+            {"TagKey": keys[0], "Type": "UserDefined", "Status": "Active"},
+            {"TagKey": keys[1], "Type": "UserDefined", "Status": "Inactive"}]}, {"TagKeys": keys})
+        stub.add_response("list_cost_allocation_tags", {"CostAllocationTags": [
+            {"TagKey": k, "Type": "UserDefined", "Status": "Active"} for k in keys]}, {"TagKeys": keys})
+        half = by_name(status_checks(aws._replace(cost_explorer=ce), config, deployed, DIGEST))["cost allocation tags"]
+        full = by_name(status_checks(aws._replace(cost_explorer=ce), config, deployed, DIGEST))["cost allocation tags"]
+    assert half.status == "warn" and "not active: iamPrincipal/SecurityProfile" in half.detail
+    assert full.status == "pass"
+    assert "cost allocation tags" not in by_name(status_checks(aws, config_for(base), deployed, DIGEST))
