@@ -57,6 +57,24 @@ def _since_ms(value: str | None) -> int | None:
                                  "2025-01-31T12:00:00Z", param_hint="--since") from None
 
 
+def sink_config(command: str, region: str | None) -> tuple[Any, str]:
+    """The enterprise config and the CloudWatch Region to use (flag > config's audit_region > AWS_REGION /
+    AWS_DEFAULT_REGION); a bad config is exit 2, no Region a usage error, each one line naming `command`."""
+    from claude_enterprise.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(os.environ)
+    except ConfigError as exc:
+        typer.echo(f"{command}: {exc}", err=True)
+        raise typer.Exit(exitcodes.CONFIG_ERROR) from None
+    region = region or cfg.audit_region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        typer.echo(f"{command}: no AWS region: pass --region, set audit_region in enterprise-config.json "
+                   "or set AWS_REGION", err=True)
+        raise typer.Exit(exitcodes.USAGE)
+    return cfg, str(region)
+
+
 def _short(value: object, width: int) -> str:
     text = "" if value is None else str(value).replace("\n", " ")
     return text if len(text) <= width else text[:width - 1] + "…"
@@ -182,18 +200,8 @@ def ship_cmd(
 
     Flags win over enterprise-config.json's audit_* keys, which win over the environment."""
     from claude_enterprise.audit.shipper import ship
-    from claude_enterprise.config import ConfigError, load_config
 
-    try:
-        cfg = load_config(os.environ)
-    except ConfigError as exc:
-        typer.echo(f"audit ship: {exc}", err=True)
-        raise typer.Exit(exitcodes.CONFIG_ERROR) from None
-    region = region or cfg.audit_region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if not region:
-        typer.echo("audit ship: no AWS region: pass --region, set audit_region in enterprise-config.json "
-                   "or set AWS_REGION", err=True)
-        raise typer.Exit(exitcodes.USAGE)
+    cfg, region = sink_config("audit ship", region)
     directory = spool_dir or ctx.obj or default_spool_dir()
     report = ship(directory, log_group=log_group or cfg.audit_log_group, region=region,
                   endpoint_url=endpoint_url or cfg.audit_endpoint_url,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import typer
 
@@ -15,18 +14,9 @@ def verify_remote_cmd(*, log_group: str | None, region: str | None, endpoint_url
     """Exit 0 when every stream's chain holds, 1 (non-compliant) when one does not or none can be read."""
     from claude_enterprise.audit.remote import verify_remote
     from claude_enterprise.audit.shipper import DEFAULT_LOG_GROUP
-    from claude_enterprise.config import ConfigError, load_config
+    from claude_enterprise.cli.audit_cmd import sink_config
 
-    try:
-        cfg = load_config(os.environ)
-    except ConfigError as exc:
-        typer.echo(f"audit verify --remote: {exc}", err=True)
-        raise typer.Exit(exitcodes.CONFIG_ERROR) from None
-    region = region or cfg.audit_region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if not region:
-        typer.echo("audit verify --remote: no AWS region: pass --region, set audit_region in "
-                   "enterprise-config.json or set AWS_REGION", err=True)
-        raise typer.Exit(exitcodes.USAGE)
+    cfg, region = sink_config("audit verify --remote", region)
     group = log_group or cfg.audit_log_group or DEFAULT_LOG_GROUP
     report = verify_remote(log_group=group, region=region, endpoint_url=endpoint_url or cfg.audit_endpoint_url,
                            stream_prefix=stream)
