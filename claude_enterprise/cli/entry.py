@@ -15,7 +15,9 @@ def _audit(args: list[str]) -> int:
     from .audit_cmd import app
 
     try:
-        app(args=args, prog_name="claude-enterprise audit", standalone_mode=False)
+        # Without standalone mode click *returns* the code of a typer.Exit (verify's 1 on a broken chain, ship's
+        # on a failed upload): dropping it would tell a cron job or CI gate that all is well.
+        result = app(args=args, prog_name="claude-enterprise audit", standalone_mode=False)
     except SystemExit as exc:  # typer exits through SystemExit for --help and explicit exits
         return int(exc.code or 0)
     except Exception as exc:  # click's usage errors, reported as one line
@@ -23,7 +25,7 @@ def _audit(args: list[str]) -> int:
         message = describe() if callable(describe) else str(exc)
         print(f"claude-enterprise audit: {message}", file=sys.stderr)
         return 2
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def _quiet_on_closed_pipe() -> None:

@@ -120,3 +120,21 @@ def test_verify_during_concurrent_appends_reports_no_false_break(spool_dir: Path
     reports.append(verify(spool_dir))
     assert all(r.ok for r in reports), next(r.first_break for r in reports if not r.ok)
     assert reports[-1].checked == 401
+
+
+def test_the_installed_command_exits_1_on_a_broken_chain(spool_dir: Path) -> None:
+    """Through `claude-enterprise audit ...` as cron or a CI gate runs it, not the typer module: the entry point
+    once dropped the app's return code, so a broken chain (and a failed upload) exited 0."""
+    segment = trail(spool_dir)
+    lines = segment.read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace('"decision":"deny"', '"decision":"allow"')
+    rewrite(segment, lines)
+    script = Path(sys.executable).parent / "claude-enterprise"
+    argv = [str(script)] if script.exists() else [sys.executable, "-m", "claude_enterprise.cli.entry"]
+    result = subprocess.run([*argv, "audit", "verify", "--spool-dir", str(spool_dir)], capture_output=True,
+                            text=True, env=subprocess_env(), timeout=60, check=False)
+    assert result.returncode == 1 and "edited" in result.stderr
+    no_region = {k: v for k, v in subprocess_env().items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    remote = subprocess.run([*argv, "audit", "verify", "--remote"], capture_output=True, text=True,
+                            env=no_region, timeout=60, check=False)
+    assert remote.returncode == 2 and "no AWS region" in remote.stderr
