@@ -23,12 +23,15 @@ from typing import Any
 DEFAULT_INTERVAL_S = 300.0
 
 
-def interval_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> float:
+def interval_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> float | None:
+    """Seconds between heartbeats (`CLAUDE_ENTERPRISE_HEARTBEAT_S`); None when turned off (0 or less, in any
+    spelling: a zero interval would write heartbeats in a busy loop until the spool is full)."""
     value = (env if env is not None else os.environ).get("CLAUDE_ENTERPRISE_HEARTBEAT_S", "")
     try:
-        return max(float(value), 0.0) if value else DEFAULT_INTERVAL_S
+        seconds = float(value) if value.strip() else DEFAULT_INTERVAL_S
     except ValueError:
         return DEFAULT_INTERVAL_S
+    return seconds if seconds > 0 else None
 
 
 def managed_settings_state(path: Path) -> tuple[bool, str | None]:

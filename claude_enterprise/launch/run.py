@@ -423,7 +423,7 @@ def session_heartbeat(resolution: Resolution, plan: Plan, parts: Collaborators, 
     from .heartbeat import Heartbeat, heartbeat_fields, interval_from_env
 
     interval = interval_from_env(dict(env))
-    if env.get("CLAUDE_ENTERPRISE_HEARTBEAT_S", "").strip() in ("0", "0.0"):
+    if interval is None:
         return None
     sandbox = plan.settings.get("sandbox")
     fields = heartbeat_fields(

@@ -63,6 +63,9 @@ def test_fields_and_interval(tmp_path: Path) -> None:
     assert ok["degraded"] is False and ok["degraded_reasons"] == []
     assert interval_from_env({}) == 300 and interval_from_env({"CLAUDE_ENTERPRISE_HEARTBEAT_S": "x"}) == 300
     assert interval_from_env({"CLAUDE_ENTERPRISE_HEARTBEAT_S": "60"}) == 60
+    # Off in any spelling: a zero or negative interval must never become a busy loop of heartbeats.
+    for off in ("0", "0.00", "-5", " 0 "):
+        assert interval_from_env({"CLAUDE_ENTERPRISE_HEARTBEAT_S": off}) is None, off
     failures: list[int] = []
 
     def failing(count: int) -> None:
