@@ -75,7 +75,8 @@ def drain(outbox: Path, ctx: AuditContext, **extra: Any) -> int:
         event_type = fields.pop("type", "tool_decision") if fields is not None else ""
         if fields is None or event_type not in TYPES:
             record("audit_outbox_invalid", ctx, decision="deny", rule_id="audit.outbox_invalid",
-                   reason=f"a record in the sandbox outbox was not readable JSON ({name}); it was discarded",
+                   reason=f"a file in the sandbox outbox was not a record the gate or a shim posts ({name}: "
+                          "unreadable, not JSON, or another event type); it was discarded",
                    reported_from="sandbox", **extra)
         else:
             body: dict[str, Any] = {**fields, "reported_from": "sandbox", **extra}
