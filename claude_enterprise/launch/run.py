@@ -141,7 +141,10 @@ def default_collaborators(resolution: Resolution, session_id: str, session_dir: 
 
     def on_activity() -> None:  # a tool call is being decided: the moment new programs and settings appear
         guard.poke()
-        settings_watch.check()
+        try:
+            settings_watch.check()
+        except Exception as exc:  # the decider ignores on_activity's errors: settings we cannot re-vet end it
+            stopper.settings_refused(Refusal("launch.settings", f"the changed settings cannot be checked ({exc})"))
 
     found.on_claude_started.append(stopper.watch)
     found.watcher = guard
