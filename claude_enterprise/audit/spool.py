@@ -157,14 +157,32 @@ def read_anchor(directory: Path) -> Head:
         raise AuditWriteError(f"audit anchor {directory / ANCHOR_FILE} is corrupt: {exc}") from exc
 
 
+def _head_check(body: str) -> str:
+    return hashlib.sha256(body.encode("ascii")).hexdigest()[:16]
+
+
+# The sidecar is rewritten in place while readers run, and Linux does not make a read atomic against a
+# concurrent pwrite: a reader can see the new seq beside half of the old hash. The check field exposes such
+# a torn read, and the reader simply reads again (a write is a single short pwrite, so one retry is enough
+# in practice; the bound only keeps a damaged sidecar from looping forever).
+_HEAD_READ_ATTEMPTS = 50
+
+
 def read_head_sidecar(directory: Path) -> Head | None:
-    """The head as last written by a writer; used by `verify` to notice events removed at the end."""
-    try:
-        text = (directory / HEAD_FILE).read_text(encoding="ascii").strip()
-        seq, digest = text.split()[:2]
-        return Head(int(seq), digest)
-    except (OSError, ValueError):
-        return None
+    """The head as last written by a writer; used by `verify` to notice events removed at the end.
+
+    None when the sidecar is absent or never reads consistently (damaged)."""
+    for _ in range(_HEAD_READ_ATTEMPTS):
+        try:
+            fields = (directory / HEAD_FILE).read_text(encoding="ascii").split()
+            if len(fields) == 5 and _head_check(" ".join(fields[:4])) != fields[4]:
+                continue  # torn read of a concurrent rewrite
+            return Head(int(fields[0]), fields[1])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
 
 
 def acked_bytes(segments: list[tuple[str, int]], cursor: Cursor) -> int:
@@ -403,7 +421,8 @@ class Spool:
     def _write_head_sidecar(self, name: str, size: int) -> None:
         """Best effort, not fsynced: `verify` uses it to notice deleted trailing events; the spool itself
         is the source of truth for the chain."""
-        text = f"{self._head.seq} {self._head.hash} {name} {size}".ljust(_HEAD_WIDTH - 1) + "\n"
+        body = f"{self._head.seq} {self._head.hash} {name} {size}"
+        text = f"{body} {_head_check(body)}".ljust(_HEAD_WIDTH - 1) + "\n"
         try:
             fd = os.open(self.directory / HEAD_FILE, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
