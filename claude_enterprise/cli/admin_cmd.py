@@ -289,6 +289,7 @@ from claude_enterprise.cli.admin_chargeback import chargeback as _chargeback  # 
 
 app.command("audit")(_audit)
 app.command("chargeback")(_chargeback)
+from claude_enterprise.cli import admin_package  # noqa: E402, F401  (registers `admin package` on app)
 
 
 def _ask(question: Any, default: str) -> Any:
