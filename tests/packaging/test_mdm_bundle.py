@@ -1,0 +1,130 @@
+"""`claude-enterprise admin package`: the bundle written through the real CLI, its .mobileconfig parsed with
+plistlib, the Intune scripts' encoding and paths, and the CLI's one-line errors."""
+
+from __future__ import annotations
+
+import json
+import plistlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from claude_enterprise.cli.check_policy import managed_settings_findings
+
+CONTRACTOR = """\
+name: contractor
+extends: restricted
+description: Contractors
+rank: 1
+"""
+
+
+def package(tmp: Path, config: dict | str, *extra: str) -> subprocess.CompletedProcess[str]:
+    path = tmp / "enterprise-config.json"
+    path.write_text(config if isinstance(config, str) else json.dumps(config))
+    return subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "package", "--config",
+                           str(path), "--out", str(tmp / "out"), *extra], capture_output=True, text=True)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "contractor.yaml").write_text(CONTRACTOR)
+    proc = package(tmp_path, {"security_profile": "contractor"}, "--profiles", str(profiles), "--org-id", "com.example")
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "out"
+
+
+def no_none(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(no_none(v) for v in value.values())
+    if isinstance(value, list):
+        return all(no_none(v) for v in value)
+    return value is not None
+
+
+def test_mobileconfig_structure(out: Path) -> None:
+    profile = plistlib.loads((out / "macos/com.anthropic.claudecode.mobileconfig").read_bytes())
+    assert profile["PayloadType"] == "Configuration" and profile["PayloadScope"] == "System"
+    assert profile["PayloadVersion"] == 1 and profile["PayloadIdentifier"] == "com.example.claudecode"
+    [inner] = profile["PayloadContent"]
+    assert inner["PayloadType"] == "com.apple.ManagedClient.preferences" and inner["PayloadVersion"] == 1
+    assert inner["PayloadIdentifier"] != profile["PayloadIdentifier"]
+    uuids = [profile["PayloadUUID"], inner["PayloadUUID"]]
+    assert len(set(uuids)) == 2 and all(len(u) == 36 for u in uuids)
+    forced = inner["PayloadContent"]["com.anthropic.claudecode"]["Forced"][0]["mcx_preference_settings"]
+    assert forced == json.loads((out / "macos/managed-settings.json").read_text())
+    assert no_none(profile)
+    assert managed_settings_findings(forced) == []
+    hook = forced["hooks"]["PreToolUse"][0]["hooks"][0]
+    assert hook["command"] == "/usr/local/claude-enterprise/venv/bin/claude-enterprise" and hook["args"] == ["hook"]
+    assert forced["env"]["CLAUDE_CODE_SHELL_PREFIX"] == "/usr/local/claude-enterprise/venv/bin/claude-enterprise-gate"
+    assert forced["allowManagedHooksOnly"] is True
+    sandbox = forced["sandbox"]  # contractor extends restricted: the sandbox is required
+    assert sandbox["enabled"] is True and sandbox["failIfUnavailable"] is True
+    assert sandbox["allowUnsandboxedCommands"] is False and sandbox["network"]["allowManagedDomainsOnly"] is True
+
+
+def test_uuids_are_deterministic_and_follow_the_config(tmp_path: Path) -> None:
+    def uuids(sub: str, config: dict) -> list[str]:
+        (tmp_path / sub).mkdir()
+        assert package(tmp_path / sub, config).returncode == 0
+        profile = plistlib.loads((tmp_path / sub / "out/macos/com.anthropic.claudecode.mobileconfig").read_bytes())
+        return [profile["PayloadUUID"], profile["PayloadContent"][0]["PayloadUUID"]]
+
+    first = uuids("a", {"security_profile": "restricted"})
+    assert uuids("b", {"security_profile": "restricted"}) == first
+    assert set(uuids("c", {"security_profile": "standard"})).isdisjoint(first)
+
+
+def test_managed_directory(out: Path) -> None:
+    assert json.loads((out / "macos/managed/enterprise-config.json").read_text()) == {"security_profile": "contractor"}
+    assert (out / "macos/managed/profiles.d/contractor.yaml").read_text() == CONTRACTOR
+    for script in ("macos/build-pkg", "macos/scripts/postinstall", "jamf/install.sh", "jamf/uninstall.sh",
+                   "jamf/extension-attribute.sh"):
+        assert (out / script).stat().st_mode & 0o777 == 0o755, script
+    postinstall = (out / "macos/scripts/postinstall").read_text()
+    for step in ("-m venv", "--no-index", "chown -R root:wheel", "chmod -R go-w", "policies compile",
+                 "--check-policy --json"):
+        assert step in postinstall, step
+    build = (out / "macos/build-pkg").read_text()
+    assert "pkgbuild --root" in build and "--identifier com.example.claude-enterprise" in build
+    assert "productbuild --package" in build
+    assert "--check-policy --json" in (out / "jamf/extension-attribute.sh").read_text()
+    uninstall = (out / "jamf/uninstall.sh").read_text()
+    assert 'rm -rf "$PREFIX" "$MANAGED"' in uninstall and "pkgutil --forget com.example.claude-enterprise" in uninstall
+
+
+def test_intune_scripts(out: Path) -> None:
+    for name in ("install.ps1", "detect.ps1", "uninstall.ps1"):
+        raw = (out / "intune" / name).read_bytes()
+        assert not raw.startswith(b"\xef\xbb\xbf"), f"{name} has a BOM"
+        text = raw.decode("utf-8")
+        assert "$ProgramFiles = $env:ProgramW6432" in text and "$env:ProgramFiles" not in text
+        assert "SysNative" in text  # a 32-bit host relaunches 64-bit
+    install = (out / "intune/install.ps1").read_text()
+    assert "New-Object System.Text.UTF8Encoding $false" in install and "Set-Content" not in install
+    assert CONTRACTOR.rstrip() in install and "'profiles.d\\contractor.yaml'" in install
+    settings = install.split("$SettingsJson = @'\n", 1)[1].split("\n'@", 1)[0]
+    as_installed = json.loads(settings.replace("@@PROGRAMFILES@@", "C:\\\\Program Files"))
+    assert as_installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == (
+        "C:\\Program Files\\ClaudeEnterprise\\venv\\Scripts\\claude-enterprise.exe")
+    assert "--check-policy --json" in (out / "intune/detect.ps1").read_text()
+    assert "Remove-Item -Recurse -Force $Prefix" in (out / "intune/uninstall.ps1").read_text()
+
+
+@pytest.mark.parametrize(("config", "extra", "expected"), [
+    ("{not json", (), "enterprise-config.json"),
+    ({"security_profile": "nonexistent"}, (), "nonexistent"),
+    ({"security_profile": 3}, (), "security_profile"),
+    ({}, ("--profiles", "/nonexistent-profiles"), "--profiles /nonexistent-profiles"),
+])
+def test_config_errors_are_one_line(tmp_path: Path, config: dict | str, extra: tuple[str, ...],
+                                    expected: str) -> None:
+    proc = package(tmp_path, config, *extra)
+    assert proc.returncode == 2
+    assert expected in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
