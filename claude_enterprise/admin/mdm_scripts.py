@@ -161,7 +161,8 @@ _INTUNE_HEADER = """\
 # relaunched 64-bit: there ProgramFiles is "Program Files (x86)", which Claude Code never reads, so the paths
 # below use ProgramW6432. Files are written UTF-8 without a byte-order mark.
 if ($env:PROCESSOR_ARCHITEW6432 -eq 'AMD64') {
-    & "$env:WINDIR\\SysNative\\WindowsPowerShell\\v1.0\\powershell.exe" -NoProfile -ExecutionPolicy Bypass -File $PSCommandPath @args
+    $Host64 = "$env:WINDIR\\SysNative\\WindowsPowerShell\\v1.0\\powershell.exe"
+    & $Host64 -NoProfile -ExecutionPolicy Bypass -File $PSCommandPath @args
     exit $LASTEXITCODE
 }
 $ErrorActionPreference = 'Stop'
