@@ -283,13 +283,14 @@ def status(config: ConfigFile, as_json: AsJson = False) -> None:
         raise typer.Exit(exitcodes.REFUSED)
 
 
-# Commands kept in modules of their own (the compliance report, chargeback), registered here.
+# Commands kept in modules of their own (the compliance report, chargeback, the MDM bundle), registered here.
 from claude_enterprise.cli.admin_audit import audit as _audit  # noqa: E402
 from claude_enterprise.cli.admin_chargeback import chargeback as _chargeback  # noqa: E402
+from claude_enterprise.cli.admin_package import package as _package  # noqa: E402
 
 app.command("audit")(_audit)
 app.command("chargeback")(_chargeback)
-from claude_enterprise.cli import admin_package  # noqa: E402, F401  (registers `admin package` on app)
+app.command("package")(_package)
 
 
 def _ask(question: Any, default: str) -> Any:

@@ -13,10 +13,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from claude_enterprise import exitcodes
-from claude_enterprise.cli.admin_cmd import app
 
 
-@app.command("package")
 def package(
     config: Annotated[Path, typer.Option("--config", help="The organisation's enterprise-config.json.")],
     out: Annotated[Path, typer.Option("--out", help="The directory to write the bundle into.")],
