@@ -205,8 +205,8 @@ def dashboard_body(config: EnterpriseConfig) -> dict[str, Any]:
     widgets = [
         _log_widget("Daily active users and sessions", q("active_users"), group, 0, 0, view="bar"),
         _log_widget("Monthly active users (30 days)",
-                    'filter type = "session_start" | dedup event_id | stats count_distinct(user.sub) as '
-                    "monthly_active_users", group, 12, 0),
+                    'filter type = "session_start" | stats count_distinct(user.sub) as monthly_active_users',
+                    group, 12, 0),
         _metric_widget("Sessions by profile", _search("Sessions", "Profile"), 0, 6),
         _metric_widget("Tokens by profile", [*_search("InputTokens", "Profile", "tin"),
                                              *_search("OutputTokens", "Profile", "tout")], 8, 6),
@@ -229,7 +229,8 @@ def dashboard_body(config: EnterpriseConfig) -> dict[str, Any]:
             [NAMESPACE, "DecisionLatency", "Enforcement", "gate", {"stat": "p50", "label": "gate p50"}],
             [NAMESPACE, "DecisionLatency", "Enforcement", "gate", {"stat": "p99", "label": "gate p99"}]],
             16, 18, stat="p50", period=300),
-        _log_widget("Hosts: last seen and protection", q("hosts"), group, 0, 24, width=24),
+        _log_widget("Hosts: last seen and version", q("hosts"), group, 0, 24),
+        _log_widget("Hosts: protection in their last heartbeat", q("heartbeats"), group, 12, 24),
         _log_widget("Decisions by rule", q("decisions_by_rule"), group, 0, 30),
         _log_widget("Tokens and cost by user", q("tokens_by_user"), group, 12, 30),
         _log_widget("Violations and refusals", q("violations"), group, 0, 36),
