@@ -65,6 +65,14 @@ class EnterpriseConfig(NamedTuple):
     audit_retention_days: int | None = None
     audit_kms_key_id: str | None = None
     cleanup_children_on_exit: bool = True
+    # Fleet alarms (admin/monitoring.py): counts over the whole fleet per period, never per user or host.
+    alarm_period_s: int = 300  # the spike alarms' period
+    alarm_violation_threshold: int = 20  # policy violations and killed processes per period
+    alarm_failed_auth_threshold: int = 10  # sessions whose identity token failed verification per period
+    alarm_region_threshold: int = 1  # launches refused for a disallowed Bedrock Region per period
+    alarm_expected_hosts: int = 1  # hosts expected to heartbeat in every silent-fleet period
+    alarm_silent_period_s: int = 3600
+    alarm_cost_band: float = 2.0  # width of the cost anomaly band, in standard deviations
 
     @property
     def cloudwatch_enabled(self) -> bool:
@@ -99,6 +107,19 @@ def _group_rules(v: Any) -> bool:
     )
 
 
+def _count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+def _alarm_period(v: Any) -> bool:
+    """CloudWatch alarm periods past a minute are whole minutes, and one evaluation spans at most a day."""
+    return isinstance(v, int) and not isinstance(v, bool) and 60 <= v <= 86_400 and v % 60 == 0
+
+
+def _band(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 10
+
+
 _VALIDATORS: dict[str, tuple[Any, str]] = {
     "security_profile": (_opt_str, "a profile name"),
     "cost_tracking_enabled": (lambda v: isinstance(v, bool), "true or false"),
@@ -127,6 +148,13 @@ _VALIDATORS: dict[str, tuple[Any, str]] = {
                              "a positive number of days"),
     "audit_kms_key_id": (_opt_str, "a KMS key id or ARN"),
     "cleanup_children_on_exit": (lambda v: isinstance(v, bool), "true or false"),
+    "alarm_period_s": (_alarm_period, "whole minutes in seconds, 60 to 86400"),
+    "alarm_violation_threshold": (_count, "a whole number of at least 1"),
+    "alarm_failed_auth_threshold": (_count, "a whole number of at least 1"),
+    "alarm_region_threshold": (_count, "a whole number of at least 1"),
+    "alarm_expected_hosts": (_count, "a whole number of at least 1"),
+    "alarm_silent_period_s": (_alarm_period, "whole minutes in seconds, 60 to 86400"),
+    "alarm_cost_band": (_band, "a number of standard deviations above 0, at most 10"),
 }
 
 
@@ -146,6 +174,8 @@ def parse_config(data: Any, source: str, *, managed: bool) -> EnterpriseConfig:
             value = dict(value)
         elif key == "group_profiles":
             value = tuple(GroupRule(r["group"], r["profile"]) for r in value)
+        elif key == "alarm_cost_band":
+            value = float(value)
         values[key] = value
     return EnterpriseConfig(source=source, managed=managed, **values)
 

@@ -1,10 +1,10 @@
 """The compliance report (`admin audit`): what the audit trail proves about a period, per user, host and rule,
 with the evidence mapped to the controls the guide names (SOC 2; ISO 27001 A.9, A.10, A.12).
 
-The same aggregation runs over any iterable of audit events: the local trail (no sink configured), or the
-events shipped to CloudWatch Logs, read stream by stream (each stream's chain is re-verified on the way:
-the tamper-evidence status per host). Counting is by `event_id`: delivery is at-least-once and duplicates
-are real (a lost PutLogEvents response re-sends a whole batch), so a repeated event_id counts once.
+`build` aggregates the local trail's events (no sink configured); with a sink the same `Report` is filled from
+the stored Logs Insights queries' results (`fleet_report`), where CloudWatch does the counting. Either way
+counting is by `event_id`: delivery is at-least-once and duplicates are real (a lost PutLogEvents response
+re-sends a whole batch), so a repeated event_id counts once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_enterprise.audit.events import parse_ts_ms
 
@@ -46,6 +46,21 @@ class HostState:
         return "active"
 
 
+class Durations(NamedTuple):
+    """Ended sessions and their durations in ms (the median as Logs Insights' `pct(_, 50)` or Python's)."""
+
+    ended: int
+    total_ms: int
+    median_ms: float
+    longest_ms: int
+
+
+def summarize(durations_ms: list[int]) -> Durations | None:
+    if not durations_ms:
+        return None
+    return Durations(len(durations_ms), sum(durations_ms), statistics.median(durations_ms), max(durations_ms))
+
+
 @dataclass
 class Report:
     since_ms: int | None
@@ -58,6 +73,7 @@ class Report:
     profiles: Counter[str] = field(default_factory=Counter)
     sessions: int = 0
     session_durations_ms: list[int] = field(default_factory=list)
+    durations: Durations | None = None  # from Logs Insights; else summarized from session_durations_ms
     decisions: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (profile, decision, rule)
     violations: list[dict[str, Any]] = field(default_factory=list)
     refused_launches: Counter[str] = field(default_factory=Counter)
@@ -84,11 +100,14 @@ class Report:
                 for (p, d, r), n in sorted(self.decisions.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def session_stats(self) -> dict[str, Any]:
-        durations = self.session_durations_ms
-        return {"sessions": self.sessions, "ended": len(durations),
-                "total_minutes": round(sum(durations) / 60000, 1),
-                "median_seconds": round(statistics.median(durations) / 1000, 1) if durations else None,
-                "longest_seconds": round(max(durations) / 1000, 1) if durations else None}
+        summary = self.durations or summarize(self.session_durations_ms)
+        if summary is None or not summary.ended:
+            return {"sessions": self.sessions, "ended": 0, "total_minutes": 0.0, "median_seconds": None,
+                    "longest_seconds": None}
+        return {"sessions": self.sessions, "ended": summary.ended,
+                "total_minutes": round(summary.total_ms / 60000, 1),
+                "median_seconds": round(summary.median_ms / 1000, 1),
+                "longest_seconds": round(summary.longest_ms / 1000, 1)}
 
     def controls(self) -> list[dict[str, str]]:
         denied = sum(n for (_, d, _), n in self.decisions.items() if d == "deny")

@@ -30,6 +30,11 @@ class Question(NamedTuple):
     prompt: str
     parse: Callable[[str], Any]  # the typed answer to the config value; ValueError says what is wrong
     ask_if: Callable[[Mapping[str, Any]], bool] = lambda answers: True
+    default: str = ""  # offered when the file has no value (the runtime's default)
+
+
+# Answers that steer the questions but are not config keys (dropped from the file).
+TUNE_ALARMS = "_tune_alarms"
 
 
 def parse_bool(text: str) -> bool:
@@ -103,6 +108,65 @@ def parse_regions(text: str) -> list[str]:
     return regions
 
 
+def parse_count(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError("a whole number, e.g. 20") from None
+    if value < 1:
+        raise ValueError("at least 1")
+    return value
+
+
+def parse_period(text: str) -> int:
+    """Seconds, or minutes/hours with m/h (`300`, `5m`, `1h`): whole minutes from 1 minute to 1 day."""
+    value = text.strip().lower()
+    scale = {"m": 60, "h": 3600}.get(value[-1:], 1)
+    try:
+        seconds = int(value[:-1] if scale > 1 else value) * scale
+    except ValueError:
+        raise ValueError("seconds, or minutes/hours such as 5m or 1h") from None
+    if not 60 <= seconds <= 86_400 or seconds % 60:
+        raise ValueError("whole minutes from 1 minute (60) to 1 day (86400 seconds)")
+    return seconds
+
+
+def parse_band(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError("a number of standard deviations, e.g. 2") from None
+    if not 0 < value <= 10:
+        raise ValueError("more than 0 and at most 10 standard deviations")
+    return value
+
+
+def _alarm_questions() -> list[Question]:
+    from claude_enterprise.config import EnterpriseConfig
+
+    defaults = EnterpriseConfig()
+
+    def tuning(answers: Mapping[str, Any]) -> bool:
+        return bool(answers.get(TUNE_ALARMS))
+
+    def question(key: str, prompt: str, parse: Callable[[str], Any]) -> Question:
+        return Question(key, prompt, parse, tuning, shown(getattr(defaults, key)))
+
+    return [
+        Question(TUNE_ALARMS, "Adjust the fleet alarms (thresholds, expected hosts)? (yes/no)", parse_bool,
+                 default="no"),
+        question("alarm_period_s", "Alarm period for the spike alarms (seconds, or 5m, 1h)", parse_period),
+        question("alarm_violation_threshold", "Policy violations per period that raise an alarm", parse_count),
+        question("alarm_failed_auth_threshold", "Failed token verifications per period that raise an alarm",
+                 parse_count),
+        question("alarm_region_threshold", "Disallowed-Region launches per period that raise an alarm",
+                 parse_count),
+        question("alarm_expected_hosts", "Hosts expected to report (the silent-fleet alarm)", parse_count),
+        question("alarm_silent_period_s", "Silent-fleet period (seconds, or 5m, 1h)", parse_period),
+        question("alarm_cost_band", "Cost anomaly band (standard deviations)", parse_band),
+    ]
+
+
 def questions(profiles: Iterable[str]) -> list[Question]:
     """The guide's Quick Start questions, in its order; later ones only when an earlier answer needs them."""
     known = sorted(profiles)
@@ -129,6 +193,7 @@ def questions(profiles: Iterable[str]) -> list[Question]:
                  "us-east-1_AbC, or the OIDC issuer host)", parse_provider),
         Question("existing_bedrock_role_arn", "Existing Bedrock role ARN", parse_role_arn),
         Question("allowed_bedrock_regions", "Allowed Bedrock Regions (comma-separated)", parse_regions),
+        *_alarm_questions(),
     ]
 
 
@@ -159,7 +224,7 @@ def read_existing(path: Path) -> dict[str, Any]:
 def finish(existing: Mapping[str, Any], answers: Mapping[str, Any], path: Path) -> dict[str, Any]:
     """The file's new content: the existing keys, then the answers; keys an answer switched off are dropped
     (no budget without cost tracking). Raises ConfigError when the runtime would reject it."""
-    data = {**existing, **answers}
+    data = {**existing, **{k: v for k, v in answers.items() if k != TUNE_ALARMS}}
     if not data.get("cost_tracking_enabled"):
         data.pop("budget_amount", None)
         data.pop("budget_email", None)

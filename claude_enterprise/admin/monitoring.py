@@ -7,7 +7,9 @@ or a host is never a dimension (CloudWatch disables a filter emitting 1,000 dist
 views are Logs Insights widgets, whose queries are the data files in `insights/`, shared with `admin audit`). Each
 alarm metric also has a dimensionless twin, because an alarm cannot aggregate across dimensions.
 
-`monitoring_resources(config)` returns the resources and outputs merged into `render_template`.
+Thresholds, periods, the expected host count and the cost band come from the enterprise config (`alarm_*`
+keys, defaults in `config.EnterpriseConfig`). `monitoring_resources(config)` returns the resources and outputs
+merged into `render_template`.
 """
 
 from __future__ import annotations
@@ -22,13 +24,6 @@ from ..config import EnterpriseConfig
 NAMESPACE = "ClaudeCode/Enterprise"
 TOPIC = "AlarmTopic"
 DASHBOARD = "EnterpriseDashboard"
-
-# Alarm thresholds: counts in a 5-minute period over the whole fleet (kept here, visible in the template).
-VIOLATION_SPIKE = 20
-FAILED_AUTH_SPIKE = 10
-REGION_ATTEMPTS = 1
-SILENT_FLEET_PERIOD_S = 3600  # no heartbeat from any host for an hour: the fleet went silent
-COST_ANOMALY_BAND = 2  # standard deviations of the anomaly-detection band
 
 _NEVER_DIMENSIONS = frozenset({"user", "email", "sub", "host", "hostname", "session", "session_id"})
 
@@ -125,20 +120,36 @@ def _alarm(name: str, description: str, metric: str, threshold: float, *, period
     }
 
 
-def _alarms() -> dict[str, Any]:
+def silent_fleet_threshold(config: EnterpriseConfig) -> int:
+    """Heartbeats the silent-fleet alarm expects per period: each expected host sends one every
+    `heartbeat.DEFAULT_INTERVAL_S` while a session runs (at least one per host in a shorter period)."""
+    from claude_enterprise.launch.heartbeat import DEFAULT_INTERVAL_S
+
+    return config.alarm_expected_hosts * max(1, int(config.alarm_silent_period_s // DEFAULT_INTERVAL_S))
+
+
+def _alarms(config: EnterpriseConfig) -> dict[str, Any]:
+    period = config.alarm_period_s
+    minutes = f"{period // 60} minute{'s' if period != 60 else ''}"
+    band = config.alarm_cost_band
+    silent = silent_fleet_threshold(config)
     return {
         "AlarmPolicyViolationSpike": _alarm(
-            "policy-violation-spike", f"{VIOLATION_SPIKE}+ policy violations (violations and killed processes) "
-            "across the fleet in 5 minutes", "PolicyViolations", VIOLATION_SPIKE),
+            "policy-violation-spike", f"{config.alarm_violation_threshold}+ policy violations (violations and "
+            f"killed processes) across the fleet in {minutes}", "PolicyViolations",
+            config.alarm_violation_threshold, period=period),
         "AlarmFailedAuthenticationSpike": _alarm(
-            "failed-authentication-spike", f"{FAILED_AUTH_SPIKE}+ sessions whose identity token failed "
-            "verification in 5 minutes", "FailedAuthentications", FAILED_AUTH_SPIKE),
+            "failed-authentication-spike", f"{config.alarm_failed_auth_threshold}+ sessions whose identity token "
+            f"failed verification in {minutes}", "FailedAuthentications", config.alarm_failed_auth_threshold,
+            period=period),
         "AlarmDisallowedRegion": _alarm(
-            "disallowed-region", "A launch asked for Bedrock in a Region outside allowed_bedrock_regions",
-            "RegionDenials", REGION_ATTEMPTS),
+            "disallowed-region", f"{config.alarm_region_threshold}+ launches asked for Bedrock in a Region outside "
+            f"allowed_bedrock_regions in {minutes}", "RegionDenials", config.alarm_region_threshold,
+            period=period),
         "AlarmSilentFleet": _alarm(
-            "silent-fleet", "No host sent a heartbeat for an hour: the fleet stopped reporting (shipping broken, "
-            "wrapper removed, or the log group unreachable)", "Heartbeats", 1, period=SILENT_FLEET_PERIOD_S,
+            "silent-fleet", f"Fewer than {silent} heartbeats in {config.alarm_silent_period_s} s (expected: "
+            f"{config.alarm_expected_hosts} host(s) reporting): hosts stopped reporting (shipping broken, wrapper "
+            "removed, or the log group unreachable)", "Heartbeats", silent, period=config.alarm_silent_period_s,
             comparison="LessThanThreshold", missing="breaching"),
         "AlarmCostAnomaly": {
             "Type": "AWS::CloudWatch::Alarm",
@@ -146,7 +157,7 @@ def _alarms() -> dict[str, Any]:
             "Properties": {
                 "AlarmName": {"Fn::Sub": "${AWS::StackName}-cost-anomaly"},
                 "AlarmDescription": "Estimated Claude Code cost above its learned band (anomaly detection, "
-                                    f"{COST_ANOMALY_BAND} standard deviations)",
+                                    f"{band:g} standard deviations)",
                 "ComparisonOperator": "GreaterThanUpperThreshold", "EvaluationPeriods": 3,
                 "DatapointsToAlarm": 2, "ThresholdMetricId": "band", "TreatMissingData": "notBreaching",
                 "Metrics": [
@@ -154,7 +165,7 @@ def _alarms() -> dict[str, Any]:
                         "Metric": {"Namespace": NAMESPACE, "MetricName": "CostUSD"}, "Period": 3600,
                         "Stat": "Sum"}},
                     {"Id": "band", "ReturnData": True, "Label": "expected cost",
-                     "Expression": f"ANOMALY_DETECTION_BAND(cost, {COST_ANOMALY_BAND})"},
+                     "Expression": f"ANOMALY_DETECTION_BAND(cost, {band:g})"},
                 ],
                 "AlarmActions": [{"Ref": TOPIC}], "OKActions": [{"Ref": TOPIC}],
             },
@@ -194,14 +205,14 @@ def dashboard_body(config: EnterpriseConfig) -> dict[str, Any]:
     widgets = [
         _log_widget("Daily active users and sessions", q("active_users"), group, 0, 0, view="bar"),
         _log_widget("Monthly active users (30 days)",
-                    'filter type = "session_start" | dedup event_id | stats count_distinct(user.sub) as '
-                    "monthly_active_users", group, 12, 0),
+                    'filter type = "session_start" | stats count_distinct(user.sub) as monthly_active_users',
+                    group, 12, 0),
         _metric_widget("Sessions by profile", _search("Sessions", "Profile"), 0, 6),
         _metric_widget("Tokens by profile", [*_search("InputTokens", "Profile", "tin"),
                                              *_search("OutputTokens", "Profile", "tout")], 8, 6),
         _metric_widget("Estimated cost (USD) and forecast band", [
             [NAMESPACE, "CostUSD", {"id": "cost", "label": "cost"}],
-            [{"expression": f"ANOMALY_DETECTION_BAND(cost, {COST_ANOMALY_BAND})", "id": "band",
+            [{"expression": f"ANOMALY_DETECTION_BAND(cost, {config.alarm_cost_band:g})", "id": "band",
               "label": "expected"}]], 16, 6, period=86400),
         _metric_widget("Tool decisions by profile, decision and rule",
                        _search("ToolDecisions", "Profile,Decision,Rule"), 0, 12),
@@ -218,7 +229,8 @@ def dashboard_body(config: EnterpriseConfig) -> dict[str, Any]:
             [NAMESPACE, "DecisionLatency", "Enforcement", "gate", {"stat": "p50", "label": "gate p50"}],
             [NAMESPACE, "DecisionLatency", "Enforcement", "gate", {"stat": "p99", "label": "gate p99"}]],
             16, 18, stat="p50", period=300),
-        _log_widget("Hosts: last seen and protection", q("hosts"), group, 0, 24, width=24),
+        _log_widget("Hosts: last seen and version", q("hosts"), group, 0, 24),
+        _log_widget("Hosts: protection in their last heartbeat", q("heartbeats"), group, 12, 24),
         _log_widget("Decisions by rule", q("decisions_by_rule"), group, 0, 30),
         _log_widget("Tokens and cost by user", q("tokens_by_user"), group, 12, 30),
         _log_widget("Violations and refusals", q("violations"), group, 0, 36),
@@ -246,7 +258,7 @@ def monitoring_resources(config: EnterpriseConfig) -> tuple[dict[str, Any], dict
             "Type": "AWS::SNS::Subscription",
             "Properties": {"TopicArn": {"Ref": TOPIC}, "Protocol": "email", "Endpoint": email}}
     resources.update(_metric_filters(config))
-    resources.update(_alarms())
+    resources.update(_alarms(config))
     resources[DASHBOARD] = {
         "Type": "AWS::CloudWatch::Dashboard",
         "Properties": {"DashboardName": {"Fn::Sub": "${AWS::StackName}-enterprise"},

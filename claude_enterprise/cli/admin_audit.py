@@ -3,8 +3,9 @@
     claude-enterprise admin audit --config FILE [--since 30d] [--until TIME] [--format md|json|csv]
                                   [--out FILE] [--source local|cloudwatch] [--spool-dir DIR]
 
-With a CloudWatch sink configured (audit_region) the report covers the fleet: every stream of the audit log
-group, each host's chain re-verified; without one, the local trail of this machine.
+With a CloudWatch sink configured (audit_region) the report covers the fleet: its counts come from the stored
+Logs Insights queries (`admin/insights/*.query`, the dashboard's), each host's chain re-verified from the log
+group; without one, the same report over the local trail of this machine.
 """
 
 from __future__ import annotations
@@ -38,32 +39,41 @@ def _local_events(spool: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return events, dict.fromkeys(hosts, status)
 
 
-def _cloudwatch_events(log_group: str, region: str, endpoint_url: str | None
-                       ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _cloudwatch_tamper(client: Any, log_group: str) -> dict[str, str]:
+    """Each host's tamper evidence: its streams' hash chains re-verified from CloudWatch Logs (a host shipping
+    to several streams is as good as its worst one)."""
     from claude_enterprise.audit.remote import _events, _streams, verify_stream
-    from claude_enterprise.audit.shipper import logs_client
 
-    client = logs_client(region, endpoint_url)
-    events: list[dict[str, Any]] = []
     tamper: dict[str, str] = {}
     for stream in _streams(client, log_group, None):
         messages = _events(client, log_group, stream)
         result = verify_stream(stream, messages)
         status = "intact" if result.ok else f"BROKEN: {result.first_break.describe() if result.first_break else ''}"
-        hosts = set()
         for _, message in messages:
             try:
                 event = json.loads(message)
             except ValueError:
                 continue
-            if isinstance(event, dict):
-                events.append(event)
-                if event.get("host"):
-                    hosts.add(str(event["host"]))
-        for host in hosts:  # a host shipping to several streams is as good as its worst one
-            if not tamper.get(host, "").startswith("BROKEN"):
-                tamper[host] = status
-    return events, tamper
+            host = event.get("host") if isinstance(event, dict) else None
+            if host and not tamper.get(str(host), "").startswith("BROKEN"):
+                tamper[str(host)] = status
+    return tamper
+
+
+def _fleet_report(log_group: str, region: str, endpoint_url: str | None, since_ms: int | None,
+                  until_ms: int | None, now_ms: int, wait_s: float, label: str) -> Any:
+    """The report from the stored Logs Insights queries (CloudWatch counts), plus each host's chain status."""
+    from claude_enterprise.admin.fleet_report import QUERIES, from_insights
+    from claude_enterprise.admin.insights_run import run_query
+    from claude_enterprise.admin.monitoring import insights_query
+    from claude_enterprise.audit.shipper import logs_client
+
+    client = logs_client(region, endpoint_url)
+    start_s, end_s = (since_ms or 0) // 1000, (until_ms or now_ms) // 1000
+    results = {name: run_query(client, name, insights_query(name), log_group, start_s, end_s, wait_s=wait_s)
+               for name in QUERIES}
+    return from_insights(results, since_ms=since_ms, until_ms=until_ms, now_ms=now_ms, source=label,
+                         tamper=_cloudwatch_tamper(client, log_group))
 
 
 def audit(
@@ -76,6 +86,8 @@ def audit(
                                                                 "audit_region is configured).")] = None,
     spool_dir: Annotated[Path | None, typer.Option("--spool-dir", help="Local trail (default: user state).")] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", help="CloudWatch Logs endpoint URL.")] = None,
+    query_wait: Annotated[float, typer.Option("--query-wait", help="Seconds to wait for each Logs Insights "
+                                                                   "query.")] = 300.0,
 ) -> None:
     """The compliance report: users, sessions, decisions, violations, hosts, tamper evidence, controls."""
     from claude_enterprise.admin.compliance import build, render
@@ -89,6 +101,7 @@ def audit(
     except ConfigError as exc:
         typer.echo(f"claude-enterprise admin: {exc}", err=True)
         raise typer.Exit(exitcodes.CONFIG_ERROR) from None
+    since_ms, until_ms, now_ms = _since_ms(since), _since_ms(until), int(time.time() * 1000)
     where = source or ("cloudwatch" if settings.audit_region else "local")
     if where not in ("local", "cloudwatch"):
         raise typer.BadParameter(f"{where!r}: use local or cloudwatch", param_hint="--source")
@@ -97,21 +110,25 @@ def audit(
         if not region:
             typer.echo("claude-enterprise admin: --source cloudwatch needs audit_region or AWS_REGION", err=True)
             raise typer.Exit(exitcodes.USAGE)
+        from claude_enterprise.admin.insights_run import InsightsError
+
+        label = f"CloudWatch Logs Insights over {settings.audit_log_group} ({region})"
         try:
-            events, tamper = _cloudwatch_events(settings.audit_log_group, region,
-                                                endpoint_url or settings.audit_endpoint_url)
-        except Exception as exc:  # botocore: access denied, no such group, unreachable
-            typer.echo(f"claude-enterprise admin: cannot read {settings.audit_log_group}: {exc}", err=True)
+            report = _fleet_report(settings.audit_log_group, region, endpoint_url or settings.audit_endpoint_url,
+                                   since_ms, until_ms, now_ms, query_wait, label)
+        except InsightsError as exc:
+            typer.echo(f"claude-enterprise admin: {exc}", err=True)
             raise typer.Exit(exitcodes.NON_COMPLIANT) from None
-        label = f"CloudWatch Logs {settings.audit_log_group} ({region})"
+        except Exception as exc:  # botocore: access denied, no such group, unreachable
+            typer.echo(f"claude-enterprise admin: cannot query {settings.audit_log_group}: {exc}", err=True)
+            raise typer.Exit(exitcodes.NON_COMPLIANT) from None
     else:
         from claude_enterprise.audit import default_spool_dir
 
         spool = spool_dir or default_spool_dir()
         events, tamper = _local_events(spool)
-        label = f"local trail {spool}"
-    report = build(events, since_ms=_since_ms(since), until_ms=_since_ms(until), now_ms=int(time.time() * 1000),
-                   source=label, tamper=tamper)
+        report = build(events, since_ms=since_ms, until_ms=until_ms, now_ms=now_ms,
+                       source=f"local trail {spool}", tamper=tamper)
     text = render(report, fmt)
     if out:
         out.write_text(text, encoding="utf-8")

@@ -85,6 +85,20 @@ def configure(
                                                          help="Existing Bedrock role ARN.")] = None,
     allowed_regions: Annotated[str | None, typer.Option("--allowed-regions", help="Allowed Bedrock Regions, "
                                                         "comma-separated.")] = None,
+    alarm_period: Annotated[str | None, typer.Option("--alarm-period", help="Spike alarms' period: seconds, or "
+                                                     "5m, 1h.")] = None,
+    alarm_violations: Annotated[str | None, typer.Option("--alarm-violations", help="Policy violations per "
+                                                         "period that raise an alarm.")] = None,
+    alarm_failed_auth: Annotated[str | None, typer.Option("--alarm-failed-auth", help="Failed token "
+                                                          "verifications per period that raise an alarm.")] = None,
+    alarm_regions: Annotated[str | None, typer.Option("--alarm-region-attempts", help="Disallowed-Region "
+                                                      "launches per period that raise an alarm.")] = None,
+    expected_hosts: Annotated[str | None, typer.Option("--expected-hosts", help="Hosts expected to report "
+                                                       "(silent-fleet alarm).")] = None,
+    silent_period: Annotated[str | None, typer.Option("--silent-period", help="Silent-fleet period: seconds, "
+                                                      "or 5m, 1h.")] = None,
+    cost_band: Annotated[str | None, typer.Option("--cost-anomaly-band", help="Cost anomaly band, standard "
+                                                  "deviations.")] = None,
 ) -> None:
     """Write enterprise-config.json, each answer validated as typed, the file checked by the runtime's parser.
 
@@ -108,7 +122,17 @@ def configure(
         "identity_provider_name": ("--identity-provider-name", identity_provider),
         "existing_bedrock_role_arn": ("--bedrock-role-arn", bedrock_role_arn),
         "allowed_bedrock_regions": ("--allowed-regions", allowed_regions),
+        "alarm_period_s": ("--alarm-period", alarm_period),
+        "alarm_violation_threshold": ("--alarm-violations", alarm_violations),
+        "alarm_failed_auth_threshold": ("--alarm-failed-auth", alarm_failed_auth),
+        "alarm_region_threshold": ("--alarm-region-attempts", alarm_regions),
+        "alarm_expected_hosts": ("--expected-hosts", expected_hosts),
+        "alarm_silent_period_s": ("--silent-period", silent_period),
+        "alarm_cost_band": ("--cost-anomaly-band", cost_band),
     }
+    # Any alarm flag answers the "adjust the fleet alarms?" question.
+    tuned = any(flags[key][1] is not None for key in flags if key.startswith("alarm_"))
+    flags[cfg.TUNE_ALARMS] = ("--alarm-*", "yes" if tuned else None)
     try:
         existing = cfg.read_existing(config)
         names = _catalog_names()
@@ -125,7 +149,7 @@ def configure(
             except ValueError as exc:
                 _fail(f"{flag}: {exc}")
         elif not non_interactive:
-            answers[question.key] = _ask(question, cfg.shown(existing.get(question.key)))
+            answers[question.key] = _ask(question, cfg.shown(existing.get(question.key)) or question.default)
     try:
         data = cfg.finish(existing, answers, config)
     except ConfigError as exc:

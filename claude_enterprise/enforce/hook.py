@@ -5,8 +5,10 @@
 With `--session` (written by the wrapper into its settings layer, which a repository cannot override) it
 asks the wrapper's DecisionServer over the session socket; when that does not answer it resolves the
 session's profile itself and decides in-process. Without it (managed settings, tests) it resolves the profile
-exactly as the launcher does. Deny: the PreToolUse deny JSON on stdout, exit 0. Allow: no output, exit 0
-(never an explicit "allow", which would bypass Claude Code's own permission rules). Any failure is a deny.
+exactly as the launcher does. Each call is decided and recorded once: the hook and the server race for its
+claim (`protocol.ask_claimed`), and the loser does not decide. Deny: the PreToolUse deny JSON on stdout,
+exit 0. Allow: no output, exit 0 (never an explicit "allow", which would bypass Claude Code's own permission
+rules). Any failure is a deny.
 
 Imports only `sys` and the protocol module at start-up: this runs once per tool call.
 """
@@ -44,8 +46,11 @@ def _decide(argv: list[str]) -> tuple[bool, str, str]:
     payload, error = _read_payload()
     session = options.get("session")
     if session:
-        fields = (b"hook-error", error.encode()) if error else (b"hook", payload)
-        answer = protocol.ask(session, *fields)
+        op, data = (b"hook-error", error.encode()) if error else (b"hook", payload)
+        try:
+            answer = protocol.ask_claimed(session, op, protocol.new_request_id(), data)
+        except protocol.Stalled as exc:
+            return _stalled(str(exc), options.get("profile"))
         if answer is not None:
             return answer
     import os
@@ -59,6 +64,23 @@ def _decide(argv: list[str]) -> tuple[bool, str, str]:
         wrapper="unreachable" if session else None,
     )
     return verdict.allow, verdict.rule_id, verdict.reason
+
+
+def _stalled(why: str, profile: str | None) -> tuple[bool, str, str]:
+    """The server holds the call's claim (it decides and records it) but gave no verdict in time: deny, and
+    record the stall itself (not a second decision) so the denied call is never unexplained in the trail."""
+    import os
+
+    from claude_enterprise.audit import AuditContext, AuditWriteError, record, report_unrecorded
+
+    rule_id, reason = "enforce.server_stalled", f"{why}; the call was blocked, retry it"
+    fields = {"decision": "deny", "rule_id": rule_id, "reason": reason, "enforcement": "hook"}
+    ctx = AuditContext(session_id=os.environ.get("CLAUDE_CODE_SESSION_ID"), profile=profile)
+    try:
+        record("decision_stalled", ctx, decision="deny", rule_id=rule_id, reason=reason, enforcement="hook")
+    except (AuditWriteError, OSError, ValueError) as exc:
+        report_unrecorded("decision_stalled", fields, exc)
+    return False, rule_id, reason
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,12 +5,18 @@ the server answers and closes. Fields are separated by NUL, which none of them c
 paths are C strings; Claude Code's JSON escapes control characters), so the client needs neither `json` nor
 `socket` (the C `_socket` suffices): together they were most of the hook's start-up imports.
 
-    request  = b"1" NUL op NUL field...   op "hook": the raw stdin bytes, or "hook-error": why stdin was not
-                                          read; op "gate": the wrapped string, the gate's cwd
+    request  = b"1" NUL op NUL field...   op "hook": the request id, the raw stdin bytes, or "hook-error": the
+                                          request id, why stdin was not read; op "gate": the wrapped string,
+                                          the gate's cwd
     answer   = b"1" NUL ("allow" | "deny") NUL rule_id NUL reason
 
 Anything else, or no answer in time, is "no answer": the client then decides in-process, never allows by
 default.
+
+A hook request is decided and recorded once, by whoever claims its id first (`claim`: an O_EXCL file in the
+`claims` dir beside the socket). The server claims when it has read a request, before deciding; a client
+whose wait ran out claims before deciding in-process. The loser does not decide: a server that finds the id
+taken closes without an answer, and a client that finds it taken keeps waiting for the server's answer.
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ GATE_SCRIPT_NAME = "gate"
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 # The server answers in milliseconds; past this the client stops waiting and decides in-process.
 CLIENT_TIMEOUT_S = 5.0
+# A server that claimed the request is deciding it: the client waits this much longer for its answer (Claude
+# Code gives the hook 60 s in all, and a hook that times out lets the call proceed).
+CLAIMED_WAIT_S = 40.0
+CLAIMS_DIR = "claims"
+_REQUEST_ID_CHARS = frozenset(b"0123456789abcdef")
 
 
 def socket_path(session_dir: str) -> str:
@@ -34,6 +45,33 @@ def socket_path(session_dir: str) -> str:
 def socket_for(session: str) -> str:
     """The socket named by a client's `--session`: a socket path itself, or a session dir holding one."""
     return session if session.endswith(".sock") else socket_path(session)
+
+
+def claims_dir(session: str) -> str:
+    """Where the request claims of the session whose socket (or dir) is `session` live."""
+    return os.path.join(os.path.dirname(socket_for(session)), CLAIMS_DIR)
+
+
+def new_request_id() -> bytes:
+    return os.urandom(16).hex().encode()
+
+
+def valid_request_id(request_id: bytes) -> bool:
+    """32 lowercase hex digits: a file name that cannot leave the claims dir."""
+    return len(request_id) == 32 and _REQUEST_ID_CHARS.issuperset(request_id)
+
+
+def claim(directory: str, request_id: bytes) -> bool:
+    """Take the request: True for the first caller only, False when it was already taken. Where no claim can
+    be written (no claims dir: no server ever served this session) the caller decides: True."""
+    try:
+        os.close(os.open(os.path.join(directory, os.fsdecode(request_id)),
+                         os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def encode(*fields: bytes) -> bytes:
@@ -84,6 +122,46 @@ def ask(session: str, *fields: bytes, timeout: float = CLIENT_TIMEOUT_S) -> tupl
             sock.close()
     except (OSError, ValueError):
         return None
+
+
+class Stalled(Exception):
+    """The server claimed the request and did not answer in time: nobody else may decide it."""
+
+
+def ask_claimed(session: str, op: bytes, request_id: bytes, data: bytes, *,
+                timeout: float = CLIENT_TIMEOUT_S, claimed_wait: float = CLAIMED_WAIT_S
+                ) -> tuple[bool, str, str] | None:
+    """Send a claimable request (a hook payload). The server's verdict; None when the caller has claimed the
+    request and must decide it (and record) itself; `Stalled` when the server claimed it but never answered."""
+    try:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:
+        return None if claim(claims_dir(session), request_id) else _stalled(timeout)
+    try:
+        try:
+            sock.settimeout(timeout)
+            sock.connect(socket_for(session))
+            sock.sendall(encode(op, request_id, data))
+            sock.shutdown(_socket.SHUT_WR)
+            answer = parse_answer(recv_all(sock, 1 << 20))
+            if answer is not None:
+                return answer
+        except (OSError, ValueError):
+            pass
+        if claim(claims_dir(session), request_id):
+            return None
+        try:  # the server holds the claim: only its answer can be the verdict
+            sock.settimeout(claimed_wait)
+            answer = parse_answer(recv_all(sock, 1 << 20))
+        except (OSError, ValueError):
+            answer = None
+    finally:
+        sock.close()
+    return answer if answer is not None else _stalled(timeout + claimed_wait)
+
+
+def _stalled(waited: float) -> tuple[bool, str, str]:
+    raise Stalled(f"the decision server took the call and gave no verdict within {waited:g} s")
 
 
 def deny_output(rule_id: str, reason: str) -> str:

@@ -114,6 +114,7 @@ class DecisionServer:
             self._short_dir = tempfile.mkdtemp(prefix="claude-enterprise-", dir="/tmp")
             self.socket_path = protocol.socket_path(self._short_dir)
         os.makedirs(self.approvals_dir, mode=0o700, exist_ok=True)
+        os.makedirs(protocol.claims_dir(self.socket_path), mode=0o700, exist_ok=True)
         self._write_session_file()
         self._write_gate_script()
         with contextlib.suppress(FileNotFoundError):
@@ -139,9 +140,10 @@ class DecisionServer:
             self._listener.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
-        if self._short_dir:
-            with contextlib.suppress(OSError):
-                os.rmdir(self._short_dir)
+        if self._short_dir:  # ours alone (mkdtemp): the socket's claims go with it
+            import shutil
+
+            shutil.rmtree(self._short_dir, ignore_errors=True)
         self._thread = self._listener = None
 
     def __enter__(self) -> DecisionServer:
@@ -243,17 +245,25 @@ class DecisionServer:
                 if uid is not None and uid != os.getuid():
                     return  # another user's process: no answer (its client then decides in-process)
                 verdict = self._verdict(protocol.recv_all(conn))
+                if verdict is None:
+                    return  # the client claimed the request first: it decides and records, not us
                 conn.sendall(protocol.encode_answer(verdict.allow, verdict.rule_id, verdict.reason))
             except OSError:
                 return
 
-    def _verdict(self, data: bytes | None) -> Verdict:
+    def _verdict(self, data: bytes | None) -> Verdict | None:
+        """The recorded verdict for one request; None when its claim was already taken (by a client that
+        stopped waiting and decides in-process)."""
         fields = data.split(b"\0", 2) if data else []
         if len(fields) == 3 and fields[0] == protocol.VERSION:
-            if fields[1] == b"hook":
-                return self.decider.hook(fields[2])
-            if fields[1] == b"hook-error":
-                return self.decider.hook(None, fields[2].decode("utf-8", "replace"))
+            if fields[1] in (b"hook", b"hook-error"):
+                request_id, sep, body = fields[2].partition(b"\0")
+                if sep and protocol.valid_request_id(request_id):
+                    if not protocol.claim(protocol.claims_dir(self.socket_path), request_id):
+                        return None
+                    if fields[1] == b"hook":
+                        return self.decider.hook(body)
+                    return self.decider.hook(None, body.decode("utf-8", "replace"))
             gate = fields[2].split(b"\0")
             if fields[1] == b"gate" and len(gate) == 2:
                 return self.decider.gate(os.fsdecode(gate[0]), os.fsdecode(gate[1]))

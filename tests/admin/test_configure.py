@@ -29,7 +29,8 @@ def test_interactive_answers_are_checked_as_typed(tmp_path: Path) -> None:
     config = tmp_path / "enterprise-config.json"
     answers = ["nonsense", "restricted", "maybe", "yes", "-5", "5000", "not-an-email", "finops@example.com",
                "yes", "department", "department=custom:department,cost_center=custom:cc", "bad-pool", POOL,
-               "https://idp.example.com", PROVIDER, "arn:aws:iam::12:role/x", ROLE, "mars-1", "us-east-1,us-west-2"]
+               "https://idp.example.com", PROVIDER, "arn:aws:iam::12:role/x", ROLE, "mars-1", "us-east-1,us-west-2",
+               "no"]
     result = admin(["configure", "--config", str(config)], tmp_path, "\n".join(answers) + "\n")
     assert result.returncode == 0, result.stderr
     for complaint in ("one of elevated, plan-only, restricted, standard", "answer yes or no",

@@ -55,7 +55,7 @@ def test_other_users_get_no_answer(serve: Serve, project: Path) -> None:
         os.close(read)
         try:
             os.setuid(65534)
-            answer = protocol.ask(server.socket_path, b"hook", json.dumps(
+            answer = protocol.ask_claimed(server.socket_path, b"hook", protocol.new_request_id(), json.dumps(
                 payload("Bash", {"command": "ls"}, project)).encode())
             os.write(write, b"none" if answer is None else b"answered")
         finally:
@@ -82,7 +82,8 @@ def test_each_decision_reports_activity(serve: Serve, project: Path) -> None:
     calls: list[int] = []
     server = serve("standard", on_activity=lambda: calls.append(1))
     for command in ("ls", "sudo ls"):
-        protocol.ask(server.socket_path, b"hook", json.dumps(payload("Bash", {"command": command}, project)).encode())
+        protocol.ask_claimed(server.socket_path, b"hook", protocol.new_request_id(),
+                             json.dumps(payload("Bash", {"command": command}, project)).encode())
     assert calls == [1, 1]
 
 
@@ -93,7 +94,7 @@ def test_concurrent_clients_all_get_answers_and_records(serve: Serve, enforce_en
     request = json.dumps(payload("Bash", {"command": "git status"}, project)).encode()
 
     def ask() -> None:
-        answers.append(protocol.ask(server.socket_path, b"hook", request))
+        answers.append(protocol.ask_claimed(server.socket_path, b"hook", protocol.new_request_id(), request))
 
     threads = [threading.Thread(target=ask) for _ in range(16)]
     for thread in threads:
