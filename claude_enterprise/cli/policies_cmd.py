@@ -23,8 +23,7 @@ import typer
 
 from claude_enterprise import exitcodes, paths
 from claude_enterprise.config import ConfigError, managed_dir_trusted
-from claude_enterprise.profiles import Profile, ProfileError, get_profile, load_catalog
-from claude_enterprise.profiles import compiled
+from claude_enterprise.profiles import Profile, ProfileError, compiled, get_profile, load_catalog
 from claude_enterprise.profiles.validate import CheckedDirectory, check_directory, run_examples
 
 from .runner import run_app

@@ -30,6 +30,9 @@ Runs Claude Code under your security profile. Options claude-enterprise does not
 """
 
 
+_USAGE_RULES = ("launch.unknown_option", "launch.usage")
+
+
 def _error(message: str) -> None:
     print(f"claude-enterprise: {message}", file=sys.stderr)
 
@@ -111,7 +114,10 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
 
     vetted = argv_policy.vet_claude_args(ours.claude_args, profile)
     if isinstance(vetted, argv_policy.Refusal):
-        return _refused(vetted.rule_id, vetted.message, ctx, profile.name, ours.claude_args)
+        refused = _refused(vetted.rule_id, vetted.message, ctx, profile.name, ours.claude_args)
+        # An option claude does not have, or one missing its value, is the user's usage error (still audited:
+        # it may be a newer Claude Code's unvetted flag).
+        return exitcodes.USAGE if vetted.rule_id in _USAGE_RULES else refused
     refusal = environment.check_provider(env, profile, resolution.config.allowed_bedrock_regions)
     if refusal is not None:
         return _refused(refusal.rule_id, refusal.message, ctx, profile.name, ours.claude_args)
