@@ -19,7 +19,8 @@ import typer
 from claude_enterprise import exitcodes
 
 app = typer.Typer(name="admin", help="Configure and deploy the AWS side (the guide's `ccwb enterprise`).",
-                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich")
+                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  epilog="Example: claude-enterprise admin status --config enterprise-config.json")
 
 
 

@@ -29,7 +29,8 @@ from claude_enterprise.profiles.validate import CheckedDirectory, check_director
 from .runner import run_app
 
 app = typer.Typer(name="policies", help="The security profiles: list, show, check and compile profile files.",
-                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich")
+                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  epilog="Example: claude-enterprise policies check ~/my-profiles")
 
 ProfilesDir = Annotated[Path, typer.Argument(metavar="DIR", help="A directory of profile files (*.yaml, *.json).")]
 

@@ -47,8 +47,11 @@ def _refused(rule_id: str, message: str, ctx: AuditContext | None, profile: str 
         from claude_enterprise.audit import AuditContext, AuditWriteError, record
 
         try:
+            # Arguments need not be UTF-8 (the shell passes bytes); the trail records them escaped.
+            reason, command = (text.encode("utf-8", "backslashreplace").decode("utf-8")
+                               for text in (message, shlex.join(args)))
             record("launch_refused", ctx or AuditContext(profile=profile), decision="deny", rule_id=rule_id,
-                   reason=message, command=shlex.join(args))
+                   reason=reason, command=command)
         except AuditWriteError as exc:
             _error(f"warning: the refusal was not audited: {exc}")
     except ImportError as exc:  # a broken installation must still refuse
