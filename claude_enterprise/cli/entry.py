@@ -34,15 +34,17 @@ def near_miss(word: str) -> str | None:
     """The subcommand `word` is most likely a typo of, or None when it reads as a prompt for claude.
 
     Only a single word of letters can be a mistyped command (a prompt with spaces or punctuation is a prompt).
-    Short names allow one edit and longer ones two: two edits from `hook` or `audit` reach everyday words
-    someone may well send claude (`book`, `audio`...), while two edits from `policies` or `explain` (`polices`,
-    `explian`) are still plainly the command.
+    Short names allow one edit and longer ones two: within two edits of `hook`, `audit` or `admin` lie everyday
+    words someone may send claude as a one-word prompt (`hoax`, `adult`, `amid`), while two edits from
+    `policies` or `explain` (`polices`, `explian`) are still plainly the command. A word caught wrongly costs
+    one line that says how to send it anyway (`claude-enterprise -- WORD`); a typo let through would start a
+    session with the typo as its prompt.
     """
     if not word.isascii() or not word.isalpha():
         return None
     lowered = word.lower()
     for name in SUBCOMMANDS:
-        if lowered != name and _distance(lowered, name) <= (1 if len(name) <= 5 else 2):
+        if word != name and _distance(lowered, name) <= (1 if len(name) <= 5 else 2):
             return name
     return None
 
