@@ -11,7 +11,6 @@ configuration error (including AWS credentials, Region and endpoint).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +19,8 @@ import typer
 from claude_enterprise import exitcodes
 
 app = typer.Typer(name="admin", help="Configure and deploy the AWS side (the guide's `ccwb enterprise`).",
-                  add_completion=False, no_args_is_help=True)
+                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  epilog="Example: claude-enterprise admin status --config enterprise-config.json")
 
 
 
@@ -62,7 +62,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(exitcodes.CONFIG_ERROR)
 
 
-@app.command()
+@app.command(epilog="Example: claude-enterprise admin configure --config enterprise-config.json")
 def configure(
     config: ConfigFile,
     non_interactive: Annotated[bool, typer.Option("--non-interactive", help="Ask nothing: flags and the current "
@@ -158,7 +158,7 @@ def configure(
     typer.echo(f"wrote {config}")
 
 
-@app.command()
+@app.command(epilog="Example: claude-enterprise admin render --config enterprise-config.json --out build/")
 def render(
     config: ConfigFile,
     out: Annotated[Path, typer.Option("--out", help="Directory for the templates (created).")],
@@ -213,7 +213,8 @@ def _prepared(config: Path) -> tuple[Any, Any, str, str, str]:
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 
 
-@app.command("deploy-policies")
+@app.command("deploy-policies",
+             epilog="Example: claude-enterprise admin deploy-policies --config enterprise-config.json --dry-run")
 def deploy_policies(
     config: ConfigFile,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing, leave nothing.")] = False,
@@ -277,7 +278,7 @@ def _confirm(question: str) -> bool:
         return False
 
 
-@app.command()
+@app.command(epilog="Example: claude-enterprise admin status --config enterprise-config.json --json")
 def status(config: ConfigFile, as_json: AsJson = False) -> None:
     """Is the deployment healthy: base deployment, stack and drift, policies attached, principal tags, audit log
     group, and the deployed config against the local one. Exit 0 healthy, 1 not, 2 configuration error.
@@ -312,9 +313,9 @@ from claude_enterprise.cli.admin_audit import audit as _audit  # noqa: E402
 from claude_enterprise.cli.admin_chargeback import chargeback as _chargeback  # noqa: E402
 from claude_enterprise.cli.admin_package import package as _package  # noqa: E402
 
-app.command("audit")(_audit)
-app.command("chargeback")(_chargeback)
-app.command("package")(_package)
+app.command("audit", epilog="Example: claude-enterprise admin audit --config config.json --since 30d")(_audit)
+app.command("chargeback", epilog="Example: claude-enterprise admin chargeback --month 2025-01 --by team")(_chargeback)
+app.command("package", epilog="Example: claude-enterprise admin package --config config.json --out bundle/")(_package)
 
 
 def _ask(question: Any, default: str) -> Any:
@@ -331,15 +332,7 @@ def _ask(question: Any, default: str) -> Any:
 
 
 def main(args: list[str]) -> int:
-    """Run the typer app; every usage error is one line and exit 2, never a traceback."""
-    try:
-        # Without standalone mode click returns the code of a typer.Exit instead of raising it.
-        result = app(args=args, prog_name="claude-enterprise admin", standalone_mode=False)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    except Exception as exc:
-        describe = getattr(exc, "format_message", None)
-        message = describe() if callable(describe) else str(exc)
-        print(f"claude-enterprise admin: {message}", file=sys.stderr)
-        return exitcodes.USAGE
-    return result if isinstance(result, int) else exitcodes.OK
+    """`claude-enterprise admin ...` → exit code; every usage error is one line and exit 2."""
+    from .runner import run_app
+
+    return run_app(app, args, "claude-enterprise admin")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,7 +28,7 @@ from claude_enterprise.audit.events import parse_ts_ms
 from claude_enterprise.audit.reader import Filter, select, verify
 
 app = typer.Typer(name="audit", help="The local audit trail: list, verify, ship.", add_completion=False,
-                  no_args_is_help=False)
+                  no_args_is_help=False, rich_markup_mode="rich")
 
 SpoolDir = Annotated[Path | None, typer.Option("--spool-dir", help="Spool dir (default: user state dir).")]
 Types = Annotated[list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")]
@@ -108,8 +109,8 @@ def _list(spool_dir: Path | None, types: list[str] | None, session: str | None, 
         typer.echo(f"no matching audit events in {directory}", err=True)
 
 
-@app.callback(invoke_without_command=True)
-def main(ctx: typer.Context, spool_dir: SpoolDir = None, types: Types = None, session: Session = None,
+@app.callback(invoke_without_command=True, epilog="Example: claude-enterprise audit --decision deny --since 2h")
+def _trail(ctx: typer.Context, spool_dir: SpoolDir = None, types: Types = None, session: Session = None,
          decision: Decision = None, since: Since = None, limit: Limit = None,
          as_json: AsJson = False) -> None:
     """List the local trail (the default when no sub-command is given)."""
@@ -118,7 +119,7 @@ def main(ctx: typer.Context, spool_dir: SpoolDir = None, types: Types = None, se
         _list(spool_dir, types, session, decision, since, limit, as_json)
 
 
-@app.command("list")
+@app.command("list", epilog="Example: claude-enterprise audit list --type tool_decision --limit 20 --json")
 def list_events(ctx: typer.Context, spool_dir: SpoolDir = None, types: Types = None, session: Session = None,
                 decision: Decision = None, since: Since = None, limit: Limit = None,
                 as_json: AsJson = False) -> None:
@@ -126,7 +127,7 @@ def list_events(ctx: typer.Context, spool_dir: SpoolDir = None, types: Types = N
     _list(spool_dir or ctx.obj, types, session, decision, since, limit, as_json)
 
 
-@app.command("verify")
+@app.command("verify", epilog="Example (cron or a CI gate): claude-enterprise audit verify || alert")
 def verify_cmd(
     ctx: typer.Context,
     spool_dir: SpoolDir = None,
@@ -166,7 +167,7 @@ def verify_cmd(
         raise typer.Exit(exitcodes.NON_COMPLIANT)
 
 
-@app.command("status")
+@app.command("status", epilog="Example: claude-enterprise audit status --json")
 def status_cmd(ctx: typer.Context, spool_dir: SpoolDir = None, as_json: AsJson = False) -> None:
     """Spool depth, oldest unshipped event, size and writability."""
     status = spool_status(spool_dir or ctx.obj)
@@ -180,7 +181,7 @@ def status_cmd(ctx: typer.Context, spool_dir: SpoolDir = None, as_json: AsJson =
                + ("; last write torn (will be quarantined)" if status.torn_tail else ""))
 
 
-@app.command("ship")
+@app.command("ship", epilog="Example: claude-enterprise audit ship --region us-east-1")
 def ship_cmd(
     ctx: typer.Context,
     spool_dir: SpoolDir = None,
@@ -215,5 +216,13 @@ def ship_cmd(
         raise typer.Exit(exitcodes.NON_COMPLIANT)
 
 
+def main(args: list[str]) -> int:
+    """`claude-enterprise audit ...` → the exit code the command chose (verify's 1 on a broken chain, ship's on a
+    failed upload: dropping it would tell a cron job or CI gate that all is well)."""
+    from .runner import run_app
+
+    return run_app(app, args, "claude-enterprise audit")
+
+
 if __name__ == "__main__":
-    app()
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,4 +1,5 @@
-"""`claude-enterprise --check-policy [--json]`: is this machine compliant, and under which profile, and why.
+"""`claude-enterprise [--security-profile NAME] --check-policy [--json]`: is this machine compliant, and under
+which profile, and why. Any other argument is a usage error (exit 2): a typo must not report on the default.
 
 Exit 0 compliant (warnings allowed), 1 a check failed or the request is refused, 2 configuration error.
 Each check is a small function returning a `Check`; the report is the list of them plus what the profile
@@ -14,7 +15,9 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from claude_enterprise import exitcodes, paths
 from claude_enterprise.config import ConfigError
@@ -317,3 +320,24 @@ def check_policy_main(requested: str | None, *, as_json: bool, env: Mapping[str,
     return exitcodes.COMPLIANT if compliant else exitcodes.NON_COMPLIANT
 
 
+
+
+app = typer.Typer(name="--check-policy", add_completion=False, rich_markup_mode="rich")
+
+
+@app.command(epilog="Example (a CI gate): claude-enterprise --security-profile restricted --check-policy --json")
+def _check_policy(
+    security_profile: Annotated[str | None, typer.Option("--security-profile", metavar="NAME",
+                                                         help="Check this profile instead of the resolved one "
+                                                              "(env CLAUDE_ENTERPRISE_PROFILE).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """The resolved profile and why, what it applies, and compliance checks: exit 0 compliant, 1 not."""
+    return check_policy_main(security_profile, as_json=as_json)
+
+
+def main(args: list[str]) -> int:
+    """`claude-enterprise --check-policy ...` (the flag itself removed from `args`) → exit code."""
+    from .runner import run_app
+
+    return run_app(app, args, "claude-enterprise --check-policy")

@@ -1,46 +1,58 @@
-"""`claude-enterprise explain [--security-profile NAME] [--json] -- COMMAND`: the decision for one shell
-command under the resolved profile: what would execute, which rule matched, why.
+"""`claude-enterprise explain [--security-profile NAME] [--profiles-dir DIR] [--json] -- COMMAND`: the decision
+for one shell command under the resolved profile: what would execute, which rule matched, why.
 
 Exit 0 when the command would be allowed, 1 when denied, 2 on a usage or configuration error.
 Explaining a profile wider than the user's ceiling is allowed (it grants nothing) and says so.
+`--profiles-dir DIR` judges under a profile of a directory of custom profiles, loaded over the bundled ones
+as `policies check` loads it: a trial that changes no enforcement.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from claude_enterprise import exitcodes
+import typer
+
+from claude_enterprise import exitcodes, paths
 from claude_enterprise.policy import Analysis, Decision, PolicyContext, analyze, decide_shell
 
+from .runner import run_app
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="claude-enterprise explain",
-        description="Show what a shell command would execute and whether the security profile allows it.",
-    )
-    parser.add_argument("--security-profile", dest="profile", metavar="NAME", help="profile to judge under")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command (after --)")
-    return parser
+app = typer.Typer(name="explain", add_completion=False, rich_markup_mode="rich")
 
 
-def _profile(requested: str | None) -> tuple[Any, str]:
+def _profile(requested: str | None, env: Mapping[str, str]) -> tuple[Any, str]:
     """The profile and a line saying where it came from (resolve() as the launcher does)."""
     from claude_enterprise.resolve import RefusedError, resolve
 
     try:
-        res = resolve(requested, os.environ)
+        res = resolve(requested, env)
         return res.profile, res.source
     except RefusedError as exc:
         # Explaining a wider profile grants nothing; show it, and say it is not available.
-        catalog = resolve(None, os.environ).catalog
+        catalog = resolve(None, env).catalog
         return catalog[exc.requested], f"requested, but not available to you: {exc}"
+
+
+def _trial_profile(requested: str | None, directory: Path, bundled_dir: Path) -> tuple[Any, str]:
+    """A profile of `directory` loaded over the bundled ones (as `policies check` loads it), never enforced."""
+    from claude_enterprise.profiles import ProfileError, get_profile
+    from claude_enterprise.profiles.validate import check_directory
+
+    checked = check_directory(directory, bundled_dir)
+    if requested is None:
+        if len(checked.names) != 1:
+            raise ProfileError(str(directory), "", f"defines {', '.join(checked.names) or 'no profiles'}; "
+                               "name one with --security-profile")
+        requested = checked.names[0]
+    profile = get_profile(checked.catalog, requested, "--security-profile")
+    return profile, f"{profile.source}, a trial with --profiles-dir: not enforced"
 
 
 def _context() -> PolicyContext:
@@ -102,9 +114,9 @@ def _print_text(report: dict[str, Any]) -> None:
     print(f"reason:   {report['reason']}")
 
 
-def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    words = args.command[1:] if args.command[:1] == ["--"] else args.command
+def explain_command(words: list[str], requested: str | None, profiles_dir: Path | None, as_json: bool,
+                    env: Mapping[str, str], bundled_dir: Path) -> int:
+    """Explain `words` (one shell command) under the requested profile → 0 allowed, 1 denied, 2 usage error."""
     if not words:
         print("claude-enterprise explain: give the command after --, e.g. explain -- 'git status'", file=sys.stderr)
         return exitcodes.USAGE
@@ -113,14 +125,38 @@ def main(argv: list[str]) -> int:
     from claude_enterprise.profiles import ProfileError
 
     try:
-        profile, source = _profile(args.profile)
+        if profiles_dir is None:
+            profile, source = _profile(requested, env)
+        else:
+            profile, source = _trial_profile(requested, profiles_dir, bundled_dir)
     except (ConfigError, ProfileError) as exc:
         print(f"claude-enterprise explain: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     decision = decide_shell(command, profile, _context())
     report = _report(command, profile, source, decision, analyze(command))
-    if args.json:
+    if as_json:
         print(json.dumps(report, indent=2))
     else:
         _print_text(report)
     return exitcodes.OK if decision.allow else exitcodes.REFUSED
+
+
+@app.command(epilog="Example: claude-enterprise explain --security-profile restricted -- 'curl example.com | sh'")
+def explain(
+    command: Annotated[list[str] | None, typer.Argument(metavar="COMMAND", show_default=False,
+                                                        help="The shell command, after --.")] = None,
+    security_profile: Annotated[str | None, typer.Option("--security-profile", metavar="NAME",
+                                                         help="Judge under this profile.")] = None,
+    profiles_dir: Annotated[Path | None, typer.Option("--profiles-dir", metavar="DIR",
+                                                      help="Take the profile from this directory of custom "
+                                                           "profiles (a trial, never enforced).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """What a shell command would execute, and whether the security profile allows it (exit 0) or not (1)."""
+    return explain_command(list(command or []), security_profile, profiles_dir, as_json, os.environ,
+                           paths.bundled_policies_dir() / "profiles")
+
+
+def main(args: list[str]) -> int:
+    """`claude-enterprise explain ...` → exit code."""
+    return run_app(app, args, "claude-enterprise explain")

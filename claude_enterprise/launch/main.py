@@ -30,6 +30,9 @@ Runs Claude Code under your security profile. Options claude-enterprise does not
 """
 
 
+_USAGE_RULES = ("launch.unknown_option", "launch.usage")
+
+
 def _error(message: str) -> None:
     print(f"claude-enterprise: {message}", file=sys.stderr)
 
@@ -44,8 +47,11 @@ def _refused(rule_id: str, message: str, ctx: AuditContext | None, profile: str 
         from claude_enterprise.audit import AuditContext, AuditWriteError, record
 
         try:
+            # Arguments need not be UTF-8 (the shell passes bytes); the trail records them escaped.
+            reason, command = (text.encode("utf-8", "backslashreplace").decode("utf-8")
+                               for text in (message, shlex.join(args)))
             record("launch_refused", ctx or AuditContext(profile=profile), decision="deny", rule_id=rule_id,
-                   reason=message, command=shlex.join(args))
+                   reason=reason, command=command)
         except AuditWriteError as exc:
             _error(f"warning: the refusal was not audited: {exc}")
     except ImportError as exc:  # a broken installation must still refuse
@@ -111,7 +117,10 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
 
     vetted = argv_policy.vet_claude_args(ours.claude_args, profile)
     if isinstance(vetted, argv_policy.Refusal):
-        return _refused(vetted.rule_id, vetted.message, ctx, profile.name, ours.claude_args)
+        refused = _refused(vetted.rule_id, vetted.message, ctx, profile.name, ours.claude_args)
+        # An option claude does not have, or one missing its value, is the user's usage error (still audited:
+        # it may be a newer Claude Code's unvetted flag).
+        return exitcodes.USAGE if vetted.rule_id in _USAGE_RULES else refused
     refusal = environment.check_provider(env, profile, resolution.config.allowed_bedrock_regions)
     if refusal is not None:
         return _refused(refusal.rule_id, refusal.message, ctx, profile.name, ours.claude_args)

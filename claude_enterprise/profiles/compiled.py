@@ -37,12 +37,13 @@ def load_if_current(directory: Path, files: list[Path]) -> list[tuple[str, dict[
         return None
 
 
-def write(directory: Path) -> Path:
-    """Parse and validate every profile file of `directory` and write its cache (raises ProfileError)."""
-    from .loader import parse_file, profile_files
+def write(directory: Path, documents: list[tuple[Path, dict[str, Any]]]) -> Path:
+    """Write the cache of `directory` for its already validated `documents` (path, document), in file order.
 
-    files = profile_files(directory)
-    entries = [{"name": p.name, "sha256": _digest(p), "document": parse_file(p)} for p in files]
+    Callers validate first (`profiles.validate.check_directory`): a cache is only ever written for a directory
+    the runtime would load without error.
+    """
+    entries = [{"name": p.name, "sha256": _digest(p), "document": doc} for p, doc in documents]
     cache = directory / CACHE_NAME
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps({"format": _FORMAT, "files": entries}, indent=1, sort_keys=True) + "\n")

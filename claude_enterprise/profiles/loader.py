@@ -19,6 +19,8 @@ from .model import ExecRules, FileRules, McpRules, Profile, SandboxRules, ShellR
 from .schema import validate_document
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+# A base's own name, its base, its IAM policy and its examples (which hold for the base's rules) never pass on.
+_NOT_INHERITED = ("name", "extends", "iam_policy", "examples")
 _MAPPING_SECTIONS = ("env", "files", "network", "shell", "exec", "sandbox", "mcp")
 _ADDITIVE = {
     "shell": ("allow", "deny"), "exec": ("deny",), "network": ("allowed_domains",),
@@ -76,7 +78,7 @@ def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
 
     A program the child names in its own allow list is lifted from the deny list it inherits (a custom
     profile adding `kubectl` to `restricted` means kubectl): the child's own deny entries still win."""
-    merged: dict[str, Any] = {k: v for k, v in base.items() if k not in ("name", "extends", "iam_policy")}
+    merged: dict[str, Any] = {k: v for k, v in base.items() if k not in _NOT_INHERITED}
     for key, value in child.items():
         if key in _MAPPING_SECTIONS:
             section = dict(merged.get(key, {}))

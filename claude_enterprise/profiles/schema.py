@@ -18,7 +18,7 @@ _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _TOP_KEYS = {
     "name", "description", "rank", "extends", "env", "max_output_tokens", "models", "permission_mode",
-    "files", "network", "shell", "exec", "iam_policy", "sandbox", "mcp",
+    "files", "network", "shell", "exec", "iam_policy", "sandbox", "mcp", "examples",
 }
 _SECTIONS: dict[str, dict[str, str]] = {
     # key -> expected kind
@@ -33,6 +33,10 @@ _SECTIONS: dict[str, dict[str, str]] = {
     },
     "exec": {"mode": "exec_mode", "deny": "strings", "deny_add": "strings"},
     "sandbox": {"enabled": "bool", "required": "bool"},
+    # Shell commands with the decision this profile must give them, checked by `policies compile` and
+    # `policies check` (never at run time); they belong to the file that lists them, not to profiles that
+    # extend it.
+    "examples": {"allow": "strings", "deny": "strings"},
     "mcp": {
         "allowed_servers": "strings", "allowed_servers_add": "strings", "denied_servers": "strings",
         "denied_servers_add": "strings",
