@@ -24,6 +24,7 @@ from typing import Any
 from claude_enterprise.profiles import Profile
 
 from .argv import Refusal, allowed_modes, is_open, model_allowed
+from .claude_tools import KNOWN_TOOLS
 from .sandbox import managed_sandbox
 
 SHELL_TOOLS = ("Bash",)
@@ -57,7 +58,10 @@ _GLOB = re.compile(r"[*?\[]")
 
 
 def native_deny_rules(profile: Profile) -> list[str]:
-    """Tools removed outright, so they are refused even if every hook failed (hooks fail open)."""
+    """Tools removed outright, so they are refused even if every hook failed (hooks fail open).
+
+    Only names the pinned Claude Code knows: any other makes it print a warning at every start.
+    """
     rules: list[str] = []
     if profile.shell.mode == "none":
         rules.extend(SHELL_TOOLS)
@@ -65,7 +69,7 @@ def native_deny_rules(profile: Profile) -> list[str]:
         rules.extend(WRITE_TOOLS)
     if profile.network_access == "deny":
         rules.extend(WEB_TOOLS)
-    return rules
+    return [rule for rule in rules if rule in KNOWN_TOOLS]
 
 
 def available_models(profile: Profile) -> list[str] | None:

@@ -43,8 +43,8 @@ def layer_for(profile: Profile, **kw: object) -> dict:
 
 def test_plan_only_layer(catalog: dict[str, Profile]) -> None:
     layer = layer_for(catalog["plan-only"])
-    assert layer["permissions"]["deny"] == ["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "WebFetch",
-                                            "WebSearch"]
+    # No MultiEdit: Claude Code 2.1.197 has no such tool and warns at start about a rule naming one.
+    assert layer["permissions"]["deny"] == ["Bash", "Write", "Edit", "NotebookEdit", "WebFetch", "WebSearch"]
     assert layer["permissions"]["defaultMode"] == "plan"
     assert layer["permissions"]["disableBypassPermissionsMode"] == "disable"
     assert layer["disableAllHooks"] is False
