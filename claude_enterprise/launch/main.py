@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from claude_enterprise import exitcodes
+from claude_enterprise import exitcodes, log
 
 from . import argv as argv_policy
 from . import environment, settings
@@ -92,6 +92,13 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
     if ours.check_policy:
         _error("--check-policy is served by the claude-enterprise entry point, not the launcher")
         return exitcodes.USAGE
+    try:
+        level = log.level_from_env(env)
+    except ValueError as exc:
+        _error(str(exc))
+        return exitcodes.CONFIG_ERROR
+    if level != log.DEFAULT_LEVEL:
+        log.configure(level)
 
     from claude_enterprise.config import ConfigError
     from claude_enterprise.profiles import ProfileError
@@ -108,6 +115,10 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
         _error(f"warning: {warning}")
     profile = resolution.profile
     ctx = resolution.audit_context(None)
+    if level == "debug":
+        log.get_logger("claude_enterprise.launch").debug(
+            "profile resolved", profile=profile.name, source=resolution.source,
+            identity=resolution.identity.status, claude_args=list(ours.claude_args))
 
     vetted = argv_policy.vet_claude_args(ours.claude_args, profile)
     if isinstance(vetted, argv_policy.Refusal):

@@ -414,6 +414,15 @@ def _refresh_tag_map_in_background(resolution: Resolution) -> None:
     threading.Thread(target=refresh, name="tag-map-refresh", daemon=True).start()
 
 
+def _debug(event: str, **fields: Any) -> None:
+    """A debug diagnostic (CLAUDE_DEBUG=true and friends, see claude_enterprise.log); structlog is imported
+    only when debugging is on."""
+    from claude_enterprise import log
+
+    if log.level_from_env(os.environ) == "debug":
+        log.get_logger("claude_enterprise.launch").debug(event, **fields)
+
+
 def _record(event: str, ctx: AuditContext, **fields: Any) -> None:
     from claude_enterprise.audit import record
 
@@ -486,6 +495,8 @@ def run_session(
             parts.ingester.start()
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
         retain_local_trail(resolution)
+        _debug("session planned", session_id=session_id, session_dir=str(session_dir), argv=plan.argv,
+               settings_file=str(plan.settings_file))
         _record("session_start", ctx, profile_source=resolution.source, identity_status=resolution.identity.status,
                 claude=str(claude),
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())
