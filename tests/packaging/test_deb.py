@@ -165,6 +165,7 @@ def assert_managed_compliant(report: dict, root: Path) -> None:
         assert [c["name"] for c in failed] in ([], ["claude"])
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the extracted tree counts as managed only when root-owned: needs root")
 def test_extracted_tree_is_compliant(deb: Path, tmp_path: Path) -> None:
     root = extract(deb, tmp_path / "root")
     assert_managed_compliant(check_policy_in(root, tmp_path / "state"), root)
