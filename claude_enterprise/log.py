@@ -22,11 +22,12 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 from claude_enterprise.audit.redact import redact_value
+from claude_enterprise.constants import ENV_CLAUDE_DEBUG, ENV_CLAUDE_LOG_LEVEL, ENV_LOG_JSON, ENV_LOG_LEVEL
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-LEVEL_VARIABLES = ("CLAUDE_ENTERPRISE_LOG_LEVEL", "CLAUDE_LOG_LEVEL")
-DEBUG_VARIABLE = "CLAUDE_DEBUG"
-JSON_VARIABLE = "CLAUDE_ENTERPRISE_LOG_JSON"
+LEVEL_VARIABLES = (ENV_LOG_LEVEL, ENV_CLAUDE_LOG_LEVEL)
+DEBUG_VARIABLE = ENV_CLAUDE_DEBUG
+JSON_VARIABLE = ENV_LOG_JSON
 DEFAULT_LEVEL = "warning"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from claude_enterprise import exitcodes, paths
+from claude_enterprise import paths
 from claude_enterprise.config import ConfigError
+from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.profiles import ProfileError
 from claude_enterprise.resolve import RefusedError, Resolution, resolve
 
@@ -89,7 +90,8 @@ def managed_settings_findings(data: Any) -> list[str]:
     problems = []
     if data.get("disableAllHooks") is True:
         problems.append("disableAllHooks is true")
-    from claude_enterprise.launch.settings import HOOKED_TOOLS, matcher_matches
+    from claude_enterprise.constants import HOOKED_TOOLS
+    from claude_enterprise.launch.settings import matcher_matches
 
     ours = [matcher for matcher, _ in _our_hooks(data)]
     if not ours:

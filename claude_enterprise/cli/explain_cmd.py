@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from claude_enterprise import exitcodes
+from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.policy import Analysis, Decision, PolicyContext, analyze, decide_shell
 
 

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from claude_enterprise import exitcodes, paths
+from claude_enterprise import paths
 from claude_enterprise.config import ConfigError, managed_dir_trusted
+from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.profiles import ProfileError, get_profile, load_catalog
 from claude_enterprise.profiles.compiled import write as write_compiled
 from claude_enterprise.profiles.loader import allow_deny_conflicts

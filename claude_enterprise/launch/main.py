@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from claude_enterprise import exitcodes, log
+from claude_enterprise import log
+from claude_enterprise.constants import Exit as exitcodes
 
 from . import argv as argv_policy
 from . import environment, settings

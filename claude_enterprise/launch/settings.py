@@ -21,25 +21,21 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from claude_enterprise.constants import (
+    ENV_SHELL_PREFIX,
+    HOOK_MATCHERS,
+    HOOK_TIMEOUT_S,
+    SHELL_TOOLS,
+    WEB_TOOLS,
+    WRITE_TOOLS,
+)
 from claude_enterprise.profiles import Profile
 
 from .argv import Refusal, allowed_modes, is_open, model_allowed
 from .claude_tools import KNOWN_TOOLS
 from .sandbox import managed_sandbox
 
-SHELL_TOOLS = ("Bash",)
-WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
-WEB_TOOLS = ("WebFetch", "WebSearch")
-READ_TOOLS = ("Read", "Glob", "Grep", "LS", "NotebookRead", "LSP")
-MCP_RESOURCE_TOOLS = ("ListMcpResourcesTool", "ReadMcpResourceTool", "ReadMcpResourceDirTool")
-HOOKED_TOOLS = SHELL_TOOLS + WRITE_TOOLS + WEB_TOOLS + READ_TOOLS + MCP_RESOURCE_TOOLS
-# Claude Code (2.1.197) takes a matcher made only of [A-Za-z0-9_|] as a list of exact tool names and any other
-# as an unanchored regular expression: joined to the list, `mcp__.*` would turn `Write` into a pattern that
-# also matches TodoWrite. So the MCP tools get a matcher group of their own.
-MCP_MATCHER = "^mcp__"
-HOOK_MATCHERS = ("|".join(HOOKED_TOOLS), MCP_MATCHER)
 _EXACT_MATCHER = re.compile(r"^[a-zA-Z0-9_|]+$")
-HOOK_TIMEOUT_S = 30
 
 # Variables that switch Claude Code's hooks off or move its policy sources; re-asserted in our layer so a
 # repository's settings `env` cannot set them (the layer's env beats a repository's, verified).
@@ -52,7 +48,7 @@ HOOK_GUARD_ENV = {
     "BASH_ENV": "",
     "ENV": "",
 }
-SHELL_PREFIX = "CLAUDE_CODE_SHELL_PREFIX"
+SHELL_PREFIX = ENV_SHELL_PREFIX
 
 _GLOB = re.compile(r"[*?\[]")
 

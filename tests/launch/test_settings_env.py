@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from claude_enterprise.constants import HOOK_MATCHERS
 from claude_enterprise.launch import environment, settings
 from claude_enterprise.launch.argv import Refusal
-from claude_enterprise.launch.settings import HOOK_MATCHERS, matcher_matches
+from claude_enterprise.launch.settings import matcher_matches
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.profiles import Profile, load_catalog
 
