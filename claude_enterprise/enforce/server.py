@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING, Any
 import claude_enterprise
 from claude_enterprise.constants import HOOK_TIMEOUT_S
 from claude_enterprise.enforce import approvals, protocol
-from claude_enterprise.enforce.decider import SESSION_FILE, Decider, Verdict, claude_config_dir, session_document
+from claude_enterprise.enforce.decider import SESSION_FILE, Decider, claude_config_dir, session_document
 from claude_enterprise.launch.settings import hook_entries
+from claude_enterprise.policy.model import Decision
 
 if TYPE_CHECKING:
     from claude_enterprise.resolve import Resolution
@@ -246,7 +247,7 @@ class DecisionServer:
             except OSError:
                 return
 
-    def _verdict(self, data: bytes | None) -> Verdict:
+    def _verdict(self, data: bytes | None) -> Decision:
         fields = data.split(b"\0", 2) if data else []
         if len(fields) == 3 and fields[0] == protocol.VERSION:
             if fields[1] == b"hook":
