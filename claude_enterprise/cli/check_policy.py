@@ -13,25 +13,17 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from claude_enterprise import paths
+from claude_enterprise.checks import FAIL, PASS, WARN, Check
 from claude_enterprise.config import ConfigError
 from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.profiles import ProfileError
 from claude_enterprise.resolve import RefusedError, Resolution, resolve
 
-PASS, WARN, FAIL = "pass", "warn", "fail"
 HOOK_MARKER = "claude-enterprise hook"
 GATE_NAME = "claude-enterprise-gate"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str
-    detail: str
 
 
 def check_config(res: Resolution) -> Check:
@@ -304,7 +296,7 @@ def check_policy_main(requested: str | None, *, as_json: bool, env: Mapping[str,
         "ceiling": res.ceiling.name,
         "ceiling_source": res.ceiling_source,
         "compliant": compliant,
-        "checks": [asdict(c) for c in checks],
+        "checks": [c._asdict() for c in checks],
         "warnings": list(res.warnings),
         "identity": {"status": res.identity.status, "source": res.identity.source, "reason": res.identity.reason,
                      "user": dict(res.identity.user), "tags": dict(res.identity.tags)},
