@@ -10,6 +10,9 @@ Two layers, both built here from the profile alone (pure):
   administrator's managed settings exist, Claude Code drops the parent tier unless they set
   `parentSettingsBehavior: "merge"`; the `--settings` layer still applies then.
 
+A third, for `claude` started without the wrapper: the managed-settings.json that MDM installs
+(`managed_settings`), and what `--check-policy` finds missing in an installed one (`managed_settings_findings`).
+
 A user's own `--settings` would be dropped by Claude Code (only the last `--settings` counts), so the
 launcher merges it under ours after `vet_user_settings` refused anything that would weaken the profile.
 """
@@ -25,6 +28,7 @@ from claude_enterprise.constants import (
     ENV_SHELL_PREFIX,
     HOOK_MATCHERS,
     HOOK_TIMEOUT_S,
+    HOOKED_TOOLS,
     SHELL_TOOLS,
     WEB_TOOLS,
     WRITE_TOOLS,
@@ -237,6 +241,72 @@ def vet_user_settings(user: Any, profile: Profile, ours: Mapping[str, Any], wher
             if key in user:
                 return refuse(key)
     return None
+
+
+# -- Claude Code's managed-settings.json, for claude started without the wrapper -----------------------------
+# What MDM installs (`policies managed-settings` prints it) and what `--check-policy` finds missing in it.
+HOOK_MARKER = "claude-enterprise hook"
+GATE_NAME = "claude-enterprise-gate"
+
+
+def managed_settings(script: str, gate: str) -> dict[str, Any]:
+    """Claude Code managed settings that route every session through our hook and gate.
+
+    The hook is in exec form (`command` + `args`): a shell-form hook would itself run through the exec gate,
+    and a failing gate would then make the hook fail, which Claude Code treats as "proceed".
+    `parentSettingsBehavior: merge` keeps the wrapper's own policy tier (model and deny limits) in force.
+    `allowManagedHooksOnly` stops hooks from a cloned repository (or any other layer) from running: an
+    exec-form hook would bypass the gate. Wrapper sessions then use this managed hook too, on the session's
+    profile (the launcher pins CLAUDE_ENTERPRISE_PROFILE).
+    """
+    return {
+        "disableAllHooks": False,
+        "parentSettingsBehavior": "merge",
+        "allowManagedHooksOnly": True,
+        "permissions": {"disableBypassPermissionsMode": "disable"},
+        "hooks": command_hook([script, "hook"]),
+        "env": {SHELL_PREFIX: gate, **HOOK_GUARD_ENV},
+    }
+
+
+def managed_settings_findings(data: Any) -> list[str]:
+    """What is missing from Claude Code's managed settings for claude started without the wrapper."""
+    if not isinstance(data, Mapping):
+        return ["is not a JSON object"]
+    problems = []
+    if data.get("disableAllHooks") is True:
+        problems.append("disableAllHooks is true")
+    ours = [matcher for matcher, _ in our_hooks(data)]
+    if not ours:
+        problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}`")
+    else:
+        missing = [tool for tool in (*HOOKED_TOOLS, "mcp__SERVER__TOOL")
+                   if not any(matcher_matches(matcher, tool) for matcher in ours)]
+        if missing:
+            problems.append(f"the {HOOK_MARKER} hook does not cover {', '.join(missing)}")
+    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
+    if not prefix.endswith(GATE_NAME):
+        problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
+    if (data.get("permissions") or {}).get("disableBypassPermissionsMode") != "disable":
+        problems.append('permissions.disableBypassPermissionsMode is not "disable"')
+    if data.get("parentSettingsBehavior") != "merge":
+        problems.append('parentSettingsBehavior is not "merge" (the wrapper\'s model and deny limits would be dropped)')
+    return problems
+
+
+def our_hooks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(matcher, executable) of each PreToolUse hook that runs `/ABSOLUTE/PATH/claude-enterprise hook`."""
+    found = []
+    for entry in (data.get("hooks") or {}).get("PreToolUse") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        for hook in entry.get("hooks", []):
+            if not isinstance(hook, Mapping):
+                continue
+            line = " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
+            if line.startswith("/") and line.endswith(HOOK_MARKER):
+                found.append((str(entry.get("matcher", "")), line.split(" ")[0]))
+    return found
 
 
 def load_user_settings(value: str) -> Any:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_enterprise.cli.check_policy import managed_settings_findings
-from claude_enterprise.cli.policies_cmd import managed_settings
+from claude_enterprise.launch.settings import managed_settings, managed_settings_findings
 from tests.audit.conftest import moto_url  # noqa: F401  (fixture)
 from tests.conftest import REPO_ROOT
 
