@@ -17,6 +17,7 @@ from claude_enterprise.constants import Exit as exitcodes
 from . import argv as argv_policy
 from . import environment, settings
 from .claude_bin import ClaudeNotFound, find_claude
+from .settings_sources import load_user_settings
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
@@ -62,7 +63,7 @@ def _user_layer(values: Sequence[str], profile: Any,
     loaded: list[tuple[str, Any]] = []
     for value in values:
         try:
-            data = settings.load_user_settings(value)
+            data = load_user_settings(value)
         except ValueError as exc:
             return str(exc)
         where = "(inline JSON)" if value.lstrip().startswith("{") else value

@@ -1,6 +1,6 @@
 """The profile translated into Claude Code's real controls (REFERENCE.md §1).
 
-Two layers, both built here from the profile alone (pure):
+Two layers, both built here from the profile alone (pure: no I/O in this module):
 - the `--settings` layer, written to a 0600 file and placed last on claude's argv: native deny rules, the
   starting permission mode, the PreToolUse hook, `env` re-assertions that keep the hook and the exec gate
   alive against a repository's `.claude/settings*.json`, the model allow list and the output cap;
@@ -19,7 +19,6 @@ launcher merges it under ours after `vet_user_settings` refused anything that wo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -307,23 +306,3 @@ def our_hooks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
             if line.startswith("/") and line.endswith(HOOK_MARKER):
                 found.append((str(entry.get("matcher", "")), line.split(" ")[0]))
     return found
-
-
-def load_user_settings(value: str) -> Any:
-    """A `--settings` value as Claude Code reads it: inline JSON when it looks like an object, else a file.
-
-    Raises ValueError with a one-line message.
-    """
-    text = value
-    where = "inline JSON"
-    if not value.lstrip().startswith("{"):
-        where = value
-        try:
-            with open(value, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise ValueError(f"--settings {value}: cannot read it ({exc.strerror})") from exc
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"--settings {where}: not valid JSON ({exc})") from exc
