@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import paths
+from .constants import AUDIT_LOG_GROUP, ENV_CONFIG
 from .records import EMPTY
 
 CONFIG_NAME = "enterprise-config.json"
 PREFERENCES_NAME = "preferences.json"
 DEFAULT_PROFILE = "standard"  # the guide's shipped default
-DEFAULT_LOG_GROUP = "/claude-code/enterprise/audit"
+DEFAULT_LOG_GROUP = AUDIT_LOG_GROUP
 
 
 class ConfigError(Exception):
@@ -203,7 +204,7 @@ def load_config(env: Mapping[str, str]) -> EnterpriseConfig:
         if not paths.is_admin_owned(path):
             raise ConfigError(str(path), "", "is writable by non-administrators; fix its owner and mode (root, 0644)")
         return parse_config(read_json(path), str(path), managed=True)
-    override = env.get("CLAUDE_ENTERPRISE_CONFIG")
+    override = env.get(ENV_CONFIG)
     if override:
         path = Path(override).expanduser()
         return parse_config(read_json(path), str(path), managed=False)

@@ -1,8 +1,16 @@
 """structlog set-up for the product's own diagnostics (wrapper, shipper, admin commands).
 
-Not for the hot path (structlog's import is slow) and not the audit trail: audit events are records and
-go through `claude_enterprise.audit.record`. Diagnostics go to stderr, key=value for people or JSON for
-machines, with the audit redactor applied so a logged command line never leaks a secret either.
+Not the audit trail: audit events are records and go through `claude_enterprise.audit.record`. Diagnostics
+go to stderr, key=value for people or JSON for machines, with the audit redactor applied so a logged command
+line never leaks a secret either. Importing this module costs nothing (structlog is imported on first use),
+so code on the hot path may ask `level_from_env` without paying for structlog.
+
+The level, first set wins (`level_from_env`):
+1. `CLAUDE_ENTERPRISE_LOG_LEVEL` (debug, info, warning, error): ours, for when only the wrapper is debugged;
+2. `CLAUDE_LOG_LEVEL`, the same values: shared with Claude Code;
+3. `CLAUDE_DEBUG` true/false (also 1/0, yes/no, on/off): true means debug, as for Claude Code;
+4. `warning`: the wrapper stays quiet in the user's terminal.
+A value outside these is a one-line ValueError naming the variable.
 """
 
 from __future__ import annotations
@@ -10,14 +18,35 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
-import structlog
-
 from claude_enterprise.audit.redact import redact_value
+from claude_enterprise.constants import ENV_CLAUDE_DEBUG, ENV_CLAUDE_LOG_LEVEL, ENV_LOG_JSON, ENV_LOG_LEVEL
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+LEVEL_VARIABLES = (ENV_LOG_LEVEL, ENV_CLAUDE_LOG_LEVEL)
+DEBUG_VARIABLE = ENV_CLAUDE_DEBUG
+JSON_VARIABLE = ENV_LOG_JSON
+DEFAULT_LEVEL = "warning"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def level_from_env(env: Mapping[str, str]) -> str:
+    """The diagnostics level `env` asks for (precedence in the module docstring); ValueError on a bad value."""
+    for name in LEVEL_VARIABLES:
+        value = env.get(name, "").strip().lower()
+        if value:
+            if value not in _LEVELS:
+                raise ValueError(f"{name}={env[name]!r}: use one of {', '.join(_LEVELS)}")
+            return value
+    debug = env.get(DEBUG_VARIABLE, "").strip().lower()
+    if debug in _TRUE:
+        return "debug"
+    if debug not in _FALSE:
+        raise ValueError(f"{DEBUG_VARIABLE}={env[DEBUG_VARIABLE]!r}: use true or false")
+    return DEFAULT_LEVEL
 
 
 def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -28,13 +57,14 @@ def configure(level: str | None = None, *, json_output: bool | None = None,
               stream: TextIO | None = None) -> None:
     """Configure structlog once per process.
 
-    `level` defaults to `CLAUDE_ENTERPRISE_LOG_LEVEL` (else `warning`: the wrapper must stay quiet in the
-    user's terminal); `json_output` defaults to `CLAUDE_ENTERPRISE_LOG_JSON=1`.
+    `level` defaults to `level_from_env(os.environ)`; `json_output` to `CLAUDE_ENTERPRISE_LOG_JSON=1`.
     """
-    name = (level or os.environ.get("CLAUDE_ENTERPRISE_LOG_LEVEL") or "warning").lower()
+    import structlog
+
+    name = level.lower() if level else level_from_env(os.environ)
     if name not in _LEVELS:
-        raise ValueError(f"CLAUDE_ENTERPRISE_LOG_LEVEL={name!r}: use one of {', '.join(_LEVELS)}")
-    as_json = json_output if json_output is not None else os.environ.get("CLAUDE_ENTERPRISE_LOG_JSON") == "1"
+        raise ValueError(f"log level {level!r}: use one of {', '.join(_LEVELS)}")
+    as_json = json_output if json_output is not None else os.environ.get(JSON_VARIABLE) == "1"
     renderer: Any = (structlog.processors.JSONRenderer() if as_json
                      else structlog.dev.ConsoleRenderer(colors=False))
     structlog.configure(
@@ -58,6 +88,8 @@ def get_logger(name: str, **bound: Any) -> Any:
     Configures the defaults first when nothing did: structlog's own default prints to stdout, which
     would mix diagnostics into `claude`'s output.
     """
+    import structlog
+
     if not structlog.is_configured():
         configure()
     return structlog.get_logger(name).bind(logger=name, **bound)

@@ -11,6 +11,8 @@ import stat
 import sys
 from pathlib import Path
 
+from claude_enterprise.constants import ENV_CLAUDE_MANAGED_SETTINGS, ENV_MANAGED_DIR, ENV_STATE_DIR
+
 _MANAGED_DIRS = {
     "darwin": Path("/Library/Application Support/ClaudeEnterprise"),
 }
@@ -52,7 +54,7 @@ def managed_dir() -> Path:
     `CLAUDE_ENTERPRISE_MANAGED_DIR` relocates it (tests, staged roll-outs) but the relocated directory
     is only honoured when it is admin-owned; see `is_admin_owned`.
     """
-    override = os.environ.get("CLAUDE_ENTERPRISE_MANAGED_DIR")
+    override = os.environ.get(ENV_MANAGED_DIR)
     if override:
         return Path(override)
     return _MANAGED_DIRS.get(sys.platform, _LINUX_MANAGED_DIR)
@@ -60,7 +62,7 @@ def managed_dir() -> Path:
 
 def claude_managed_settings_file() -> Path:
     """Claude Code's managed-settings.json for this platform."""
-    override = os.environ.get("CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS")
+    override = os.environ.get(ENV_CLAUDE_MANAGED_SETTINGS)
     if override:
         return Path(override)
     return _CLAUDE_MANAGED_SETTINGS.get(sys.platform, _LINUX_CLAUDE_MANAGED_SETTINGS)
@@ -74,7 +76,7 @@ def user_config_dir() -> Path:
 
 def state_dir() -> Path:
     """Audit spool and caches (JWKS, principal-tag map). `CLAUDE_ENTERPRISE_STATE_DIR` overrides."""
-    override = os.environ.get("CLAUDE_ENTERPRISE_STATE_DIR")
+    override = os.environ.get(ENV_STATE_DIR)
     if override:
         return Path(override)
     if sys.platform == "darwin":

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from claude_enterprise.constants import ENV_PROFILE
+
 from . import paths
 from .config import DEFAULT_PROFILE, EnterpriseConfig, load_config, load_preferences, managed_dir_trusted
 from .identity import Identity, IdentitySettings, load_identity
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from .identity.tagmap import RefreshResult
 
 NARROWEST = "plan-only"
-PROFILE_ENV = "CLAUDE_ENTERPRISE_PROFILE"
+PROFILE_ENV = ENV_PROFILE
 
 # Session tags that attribute usage; keys as the Bedrock guidance and IAM conditions spell them.
 _ATTRIBUTION_TAGS = {

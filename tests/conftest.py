@@ -59,10 +59,13 @@ def fake_model() -> Iterator[FakeModel]:
 
 @pytest.fixture
 def claude_home(tmp_path: Path) -> dict[str, str]:
-    """A fresh HOME, CLAUDE_CONFIG_DIR and XDG dirs, so no real user configuration leaks into a test."""
+    """A fresh HOME, CLAUDE_CONFIG_DIR, XDG dirs and TMPDIR, so no real user configuration leaks into a test
+    and nothing the test starts (claude, its sandbox sockets, our session dirs) is left in the shared /tmp."""
     home = tmp_path / "home"
     (home / ".claude").mkdir(parents=True)
+    (tmp_path / "tmp").mkdir()
     return {
+        "TMPDIR": str(tmp_path / "tmp"),
         "HOME": str(home),
         "CLAUDE_CONFIG_DIR": str(home / ".claude"),
         "XDG_CONFIG_HOME": str(home / ".config"),

@@ -29,8 +29,8 @@ class BundleFile(NamedTuple):
 
 def claude_settings(profile: Profile, script: str, gate: str) -> dict[str, Any]:
     """Claude Code's managed settings: hook and gate at the installed paths, the profile's sandbox locks."""
-    from claude_enterprise.cli.policies_cmd import managed_settings
     from claude_enterprise.launch.sandbox import managed_sandbox
+    from claude_enterprise.launch.settings import managed_settings
 
     settings = managed_settings(script, gate)
     sandbox = managed_sandbox(profile)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from claude_enterprise.admin.aws import Clients
+from claude_enterprise.checks import Check
 from claude_enterprise.config import EnterpriseConfig
 from claude_enterprise.identity.tagmap import provider_name_for_issuer
 
@@ -23,12 +24,6 @@ DRIFT_TIMEOUT_SECONDS = 120.0
 HEALTHY_STACK = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 # An API the endpoint does not offer: AWS answers ClientError; moto answers an HTML 500 that botocore cannot parse.
 UNAVAILABLE = (ClientError, BotoCoreError, ResponseParserError)
-
-
-class Check(NamedTuple):
-    name: str
-    status: str  # pass | warn | fail
-    detail: str
 
 
 def _error(exc: Exception) -> str:

@@ -17,7 +17,6 @@ CloudWatch shipper (`claude_enterprise.audit.shipper`) imports boto3 and is neve
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -41,8 +40,6 @@ __all__ = [
     "report_unrecorded",
     "spool_status",
 ]
-
-_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +72,8 @@ def record(event_type: str, ctx: AuditContext | None = None, *, spool_dir: Path 
     `command`, `session_id`, `profile`); the spool-owned fields (`RESERVED_FIELDS`) cannot be set.
     Every string is redacted before anything touches the disk.
     """
-    if not _TYPE.match(event_type):
-        raise ValueError(f"audit event type {event_type!r} must be lower_snake_case")
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"{event_type!r} is not a declared audit event type (audit.events.EVENT_TYPES)")
     reserved = RESERVED_FIELDS.intersection(fields)
     if reserved:
         raise ValueError(f"audit fields {sorted(reserved)} are set by the spool, not by callers")

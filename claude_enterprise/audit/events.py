@@ -22,10 +22,15 @@ SCHEMA = "claude-enterprise.audit/1"
 GENESIS_HASH = "0" * 64
 METRIC_NAMESPACE = "ClaudeCode/Enterprise"
 
-# Types the product emits; `record()` accepts others (lower_snake_case) so new ones need no change here.
+# Every type the product emits; `record()` refuses any other, so a consumer (the dashboards, chargeback,
+# `audit verify`) can rely on this list and a new type is a decision made here.
 EVENT_TYPES = frozenset({
     "session_start", "session_end", "profile_resolved", "tool_decision", "exec_blocked", "process_killed",
-    "policy_violation", "check_policy", "launch_refused", "usage",
+    "policy_violation", "check_policy", "launch_refused", "usage", "heartbeat",
+    # The process guard's: processes left when claude exited, and a failure of the guard itself.
+    "session_cleanup", "guard_error",
+    # A file in the sandbox outbox that was not a record the gate or a shim posts.
+    "audit_outbox_invalid",
     # The spool's own events: repairs after a torn write, and space alerts.
     "audit_spool_repaired", "audit_spool_high_water", "audit_spool_full", "audit_spool_retired",
 })

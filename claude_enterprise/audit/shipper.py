@@ -47,13 +47,14 @@ from claude_enterprise.audit.spool import (
     spool_for,
     write_cursor,
 )
+from claude_enterprise.constants import AUDIT_LOG_GROUP
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient  # pragma: no cover
 else:
     CloudWatchLogsClient = Any
 
-DEFAULT_LOG_GROUP = "/claude-code/enterprise/audit"
+DEFAULT_LOG_GROUP = AUDIT_LOG_GROUP
 SHIP_LOCK = ".ship.lock"
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "Throttling", "ServiceUnavailableException", "ServiceUnavailable",

@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from claude_enterprise.audit.events import Draft, Head, seal
+from claude_enterprise.constants import ENV_AUDIT_FSYNC, ENV_AUDIT_MAX_BYTES
+from claude_enterprise.fsutil import atomic_write, create_exclusive
 
 
 def uuid4() -> str:
@@ -133,17 +135,6 @@ def read_cursor(directory: Path) -> Cursor:
 def write_cursor(directory: Path, cursor: Cursor) -> None:
     """Atomically replace the cursor (write, fsync, rename) so a crash leaves the old or the new one."""
     atomic_write(directory / CURSOR_FILE, json.dumps({"segment": cursor.segment, "offset": cursor.offset}))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 def read_anchor(directory: Path) -> Head:
@@ -272,10 +263,10 @@ class Spool:
     def __init__(self, directory: Path, *, max_bytes: int | None = None, segment_bytes: int | None = None,
                  fsync: bool | None = None) -> None:
         self.directory = Path(directory)
-        env_max = os.environ.get("CLAUDE_ENTERPRISE_AUDIT_MAX_BYTES")
+        env_max = os.environ.get(ENV_AUDIT_MAX_BYTES)
         self.max_bytes = max_bytes or (int(env_max) if env_max and env_max.isdigit() else DEFAULT_MAX_BYTES)
         self.segment_bytes = segment_bytes or min(DEFAULT_SEGMENT_BYTES, max(self.max_bytes // 16, 4096))
-        self.fsync = fsync if fsync is not None else os.environ.get("CLAUDE_ENTERPRISE_AUDIT_FSYNC") != "0"
+        self.fsync = fsync if fsync is not None else os.environ.get(ENV_AUDIT_FSYNC) != "0"
         self._thread_lock = threading.RLock()
         self._pid = -1
         self._lock = -1
@@ -483,7 +474,7 @@ class Spool:
         qdir = self.directory / QUARANTINE_DIR
         qdir.mkdir(mode=0o700, exist_ok=True)
         qpath = qdir / f"{name}.{size}.{time.time_ns()}.partial"
-        atomic_write_bytes(qpath, moved)
+        create_exclusive(qpath, moved, fsync=True)
         os.ftruncate(fd, size)
         if self.fsync:
             os.fsync(fd)
@@ -637,15 +628,6 @@ def _mark_once(path: Path) -> bool:
 def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _SPOOLS: dict[Path, Spool] = {}

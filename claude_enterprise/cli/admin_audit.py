@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from claude_enterprise import exitcodes
+from claude_enterprise.constants import Exit as exitcodes
 
 
 def _local_events(spool: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:

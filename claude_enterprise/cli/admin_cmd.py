@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from claude_enterprise import exitcodes
+from claude_enterprise.constants import Exit as exitcodes
 
 app = typer.Typer(name="admin", help="Configure and deploy the AWS side (the guide's `ccwb enterprise`).",
                   add_completion=False, no_args_is_help=True, rich_markup_mode="rich",

@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from claude_enterprise import exitcodes
+from claude_enterprise.constants import Exit as exitcodes
 
 
 def package(

@@ -22,10 +22,10 @@ from typing import Annotated, Any
 
 import typer
 
-from claude_enterprise import exitcodes
 from claude_enterprise.audit import default_spool_dir, spool_status
 from claude_enterprise.audit.events import parse_ts_ms
 from claude_enterprise.audit.reader import Filter, select, verify
+from claude_enterprise.constants import Exit as exitcodes
 
 app = typer.Typer(name="audit", help="The local audit trail: list, verify, ship.", add_completion=False,
                   no_args_is_help=False, rich_markup_mode="rich")

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from claude_enterprise import exitcodes
+from claude_enterprise.constants import Exit as exitcodes
 
 
 def verify_remote_cmd(*, log_group: str | None, region: str | None, endpoint_url: str | None,

@@ -14,26 +14,17 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import typer
 
-from claude_enterprise import exitcodes, paths
+from claude_enterprise import paths
+from claude_enterprise.checks import FAIL, PASS, WARN, Check
 from claude_enterprise.config import ConfigError
+from claude_enterprise.constants import Exit as exitcodes
+from claude_enterprise.launch.settings import managed_settings_findings, our_hooks
 from claude_enterprise.profiles import ProfileError
 from claude_enterprise.resolve import RefusedError, Resolution, resolve
-
-PASS, WARN, FAIL = "pass", "warn", "fail"
-HOOK_MARKER = "claude-enterprise hook"
-GATE_NAME = "claude-enterprise-gate"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str
-    detail: str
 
 
 def check_config(res: Resolution) -> Check:
@@ -85,54 +76,12 @@ def check_claude(env: Mapping[str, str]) -> Check:
     return Check("claude", PASS, f"{claude} version {version}")
 
 
-def managed_settings_findings(data: Any) -> list[str]:
-    """What is missing from Claude Code's managed settings for claude started without the wrapper."""
-    if not isinstance(data, Mapping):
-        return ["is not a JSON object"]
-    problems = []
-    if data.get("disableAllHooks") is True:
-        problems.append("disableAllHooks is true")
-    from claude_enterprise.launch.settings import HOOKED_TOOLS, matcher_matches
-
-    ours = [matcher for matcher, _ in _our_hooks(data)]
-    if not ours:
-        problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}`")
-    else:
-        missing = [tool for tool in (*HOOKED_TOOLS, "mcp__SERVER__TOOL")
-                   if not any(matcher_matches(matcher, tool) for matcher in ours)]
-        if missing:
-            problems.append(f"the {HOOK_MARKER} hook does not cover {', '.join(missing)}")
-    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
-    if not prefix.endswith(GATE_NAME):
-        problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
-    if (data.get("permissions") or {}).get("disableBypassPermissionsMode") != "disable":
-        problems.append('permissions.disableBypassPermissionsMode is not "disable"')
-    if data.get("parentSettingsBehavior") != "merge":
-        problems.append('parentSettingsBehavior is not "merge" (the wrapper\'s model and deny limits would be dropped)')
-    return problems
-
-
-def _our_hooks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(matcher, executable) of each PreToolUse hook that runs `/ABSOLUTE/PATH/claude-enterprise hook`."""
-    found = []
-    for entry in (data.get("hooks") or {}).get("PreToolUse") or []:
-        if not isinstance(entry, Mapping):
-            continue
-        for hook in entry.get("hooks", []):
-            if not isinstance(hook, Mapping):
-                continue
-            line = " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
-            if line.startswith("/") and line.endswith(HOOK_MARKER):
-                found.append((str(entry.get("matcher", "")), line.split(" ")[0]))
-    return found
-
-
 def missing_programs(data: Any) -> list[str]:
     """The hook and gate executables the managed settings name but this machine lacks: a missing hook
     command lets every call through (hooks fail open), a missing gate breaks every Bash call."""
     if not isinstance(data, Mapping):
         return []
-    wanted = [program for _, program in _our_hooks(data)]
+    wanted = [program for _, program in our_hooks(data)]
     prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
     if prefix:
         wanted.append(prefix)
@@ -305,7 +254,7 @@ def check_policy_main(requested: str | None, *, as_json: bool, env: Mapping[str,
         "ceiling": res.ceiling.name,
         "ceiling_source": res.ceiling_source,
         "compliant": compliant,
-        "checks": [asdict(c) for c in checks],
+        "checks": [c._asdict() for c in checks],
         "warnings": list(res.warnings),
         "identity": {"status": res.identity.status, "source": res.identity.source, "reason": res.identity.reason,
                      "user": dict(res.identity.user), "tags": dict(res.identity.tags)},

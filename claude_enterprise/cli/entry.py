@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_command("--check-policy", rest)
     guess = near_miss(head) if head is not None else None
     if guess is not None:
-        from claude_enterprise import exitcodes
+        from claude_enterprise.constants import Exit as exitcodes
 
         print(f"claude-enterprise: unknown command {head!r}; did you mean `{guess}`? "
               f"(to send it to claude as a prompt: claude-enterprise -- {head})", file=sys.stderr)

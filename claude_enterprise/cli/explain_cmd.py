@@ -19,7 +19,8 @@ from typing import Annotated, Any
 
 import typer
 
-from claude_enterprise import exitcodes, paths
+from claude_enterprise import paths
+from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.policy import Analysis, Decision, PolicyContext, analyze, decide_shell
 
 from .runner import run_app

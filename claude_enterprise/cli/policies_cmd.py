@@ -17,12 +17,14 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from claude_enterprise import exitcodes, paths
+from claude_enterprise import paths
 from claude_enterprise.config import ConfigError, managed_dir_trusted
+from claude_enterprise.constants import Exit as exitcodes
+from claude_enterprise.launch.settings import managed_settings
 from claude_enterprise.profiles import Profile, ProfileError, compiled, get_profile, load_catalog
 from claude_enterprise.profiles.validate import CheckedDirectory, check_directory, run_examples
 
@@ -87,28 +89,6 @@ def compile_profiles(directory: Path, bundled_dir: Path) -> int:
         return checked
     print(f"wrote {compiled.write(directory, checked.documents)}")
     return exitcodes.OK
-
-
-def managed_settings(script: str, gate: str) -> dict[str, Any]:
-    """Claude Code managed settings that route every session through our hook and gate.
-
-    The hook is in exec form (`command` + `args`): a shell-form hook would itself run through the exec gate,
-    and a failing gate would then make the hook fail, which Claude Code treats as "proceed".
-    `parentSettingsBehavior: merge` keeps the wrapper's own policy tier (model and deny limits) in force.
-    `allowManagedHooksOnly` stops hooks from a cloned repository (or any other layer) from running: an
-    exec-form hook would bypass the gate. Wrapper sessions then use this managed hook too, on the session's
-    profile (the launcher pins CLAUDE_ENTERPRISE_PROFILE).
-    """
-    from claude_enterprise.launch.settings import HOOK_GUARD_ENV, command_hook
-
-    return {
-        "disableAllHooks": False,
-        "parentSettingsBehavior": "merge",
-        "allowManagedHooksOnly": True,
-        "permissions": {"disableBypassPermissionsMode": "disable"},
-        "hooks": command_hook([script, "hook"]),
-        "env": {"CLAUDE_CODE_SHELL_PREFIX": gate, **HOOK_GUARD_ENV},
-    }
 
 
 def print_managed_settings() -> int:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import typer
 
-from claude_enterprise import exitcodes
+from claude_enterprise.constants import Exit as exitcodes
 
 
 def run_app(app: typer.Typer, args: Sequence[str], prog: str) -> int:

@@ -32,11 +32,9 @@ def key(cwd: str, command: str) -> str:
 
 def write(directory: str, cwd: str, command: str, rule_id: str) -> None:
     """Record an allow (atomic: the gate never reads half a file). The directory is the session's own."""
-    path = os.path.join(directory, key(cwd, command))
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(rule_id)
-    os.replace(tmp, path)
+    from claude_enterprise.fsutil import atomic_write
+
+    atomic_write(os.path.join(directory, key(cwd, command)), rule_id, fsync=False)  # lost in a crash: harmless
 
 
 def lookup(directory: str, cwd: str, command: str) -> str | None:

@@ -1,9 +1,10 @@
-"""One place that turns a hook payload or a wrapped shell string into a recorded verdict.
+"""One place that turns a hook payload or a wrapped shell string into a recorded decision.
 
 Used by the resident DecisionServer (profile and engine loaded once) and by the thin clients when no server
-answers (after resolving the profile themselves). Every path ends in a `Verdict` and an audit event:
-an engine exception, a malformed payload or a tampered wrapper is a deny, and an allow that cannot be
-recorded is turned into a deny (an unrecorded action must not happen).
+answers (after resolving the profile themselves). Every path ends in a `policy.Decision`, the engine's own
+type (the decider adds enforcement and auditing, not a second vocabulary), and an audit event: an engine
+exception, a malformed payload or a tampered wrapper is a deny, and an allow that cannot be recorded is
+turned into a deny (an unrecorded action must not happen).
 """
 
 from __future__ import annotations
@@ -13,32 +14,23 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from claude_enterprise.audit import AuditContext, AuditWriteError, record, report_unrecorded
 from claude_enterprise.enforce.payload import PayloadError, ToolCall, parse_payload
-from claude_enterprise.policy import PolicyContext, decide_shell, decide_tool
+from claude_enterprise.policy import Decision, PolicyContext, decide_shell, decide_tool
 from claude_enterprise.policy.paths import resolve_tool_input, symlinked_write
 from claude_enterprise.profiles import Profile
 
 RETRY_HINT = "the call was blocked; retry it, and if this persists ask the user to check claude-enterprise"
 
 
-def _failed(exc: BaseException) -> Verdict:
+def _failed(exc: BaseException) -> Decision:
     return deny("enforce.internal_error", f"policy evaluation failed ({type(exc).__name__}); {RETRY_HINT}")
 
 
-class Verdict(NamedTuple):
-    allow: bool
-    rule_id: str
-    reason: str
-
-    def answer(self) -> dict[str, object]:
-        return {"allow": self.allow, "rule_id": self.rule_id, "reason": self.reason}
-
-
-def deny(rule_id: str, reason: str) -> Verdict:
-    return Verdict(False, rule_id, reason)
+def deny(rule_id: str, reason: str) -> Decision:
+    return Decision(False, rule_id, reason)
 
 
 def claude_config_dir(env: Mapping[str, str]) -> str:
@@ -132,7 +124,7 @@ class Decider:
         self.on_activity = on_activity
 
     # -- hook -------------------------------------------------------------------------------------------
-    def hook(self, payload: bytes | None, error: str | None = None) -> Verdict:
+    def hook(self, payload: bytes | None, error: str | None = None) -> Decision:
         """The verdict for one PreToolUse payload: the raw stdin bytes, or the `error` that kept the client
         from reading it (too large)."""
         call: ToolCall | None = None
@@ -164,7 +156,7 @@ class Decider:
                 approvals.write(self.approvals_dir, call.cwd, str(call.tool_input["command"]), recorded.rule_id)
         return recorded
 
-    def _decide_tool(self, call: ToolCall) -> Verdict:
+    def _decide_tool(self, call: ToolCall) -> Decision:
         if call.tool_name == "Bash" and not isinstance(call.tool_input.get("command"), str):
             raise PayloadError("tool_input.command must be a string")
         tool_input = resolve_tool_input(call.tool_name, dict(call.tool_input), call.cwd)
@@ -172,10 +164,10 @@ class Decider:
         decision = decide_tool(call.tool_name, tool_input, self.profile, ctx)
         if decision.allow and call.tool_name == "Bash":
             decision = symlinked_write(tool_input["command"], self.profile, ctx) or decision
-        return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
+        return decision
 
     # -- gate -------------------------------------------------------------------------------------------
-    def gate(self, wrapped: str, cwd: str | None = None) -> Verdict:
+    def gate(self, wrapped: str, cwd: str | None = None) -> Decision:
         """The verdict for one string handed to the exec gate by Claude Code, run from `cwd`."""
         from claude_enterprise.enforce.wrapped import ShapeError  # the gate's parser: not loaded by the hook
 
@@ -194,7 +186,7 @@ class Decider:
         return self._record(verdict, enforcement="gate", command=command, tool_name="Bash",
                             decision_ms=round((time.perf_counter() - started) * 1000, 3))
 
-    def _decide_wrapped(self, text: str, ctx: PolicyContext) -> tuple[Verdict, str]:
+    def _decide_wrapped(self, text: str, ctx: PolicyContext) -> tuple[Decision, str]:
         from claude_enterprise.enforce.wrapped import Plain, parse, snapshot_problem
 
         shape = parse(text)
@@ -210,18 +202,18 @@ class Decider:
             return self._shell(shape.rest, ctx), shape.rest
         return self._shell(shape.command, ctx), shape.command
 
-    def _shell(self, command: str, ctx: PolicyContext) -> Verdict:
+    def _shell(self, command: str, ctx: PolicyContext) -> Decision:
         decision = decide_shell(command, self.profile, ctx)
         if decision.allow and ctx.cwd is not None:
             decision = symlinked_write(command, self.profile, ctx) or decision
-        return Verdict(bool(decision.allow), decision.rule_id, decision.reason)
+        return decision
 
-    def refuse(self, rule_id: str, reason: str, enforcement: str) -> Verdict:
+    def refuse(self, rule_id: str, reason: str, enforcement: str) -> Decision:
         """A deny for a request that never became a tool call or a command (malformed client request)."""
         return self._record(deny(rule_id, reason), enforcement=enforcement)
 
     # -- audit ------------------------------------------------------------------------------------------
-    def _record(self, verdict: Verdict, **fields: object) -> Verdict:
+    def _record(self, verdict: Decision, **fields: object) -> Decision:
         if self.on_activity is not None:
             with contextlib.suppress(Exception):  # the guard's bookkeeping must not change a decision
                 self.on_activity()
@@ -256,7 +248,7 @@ def session_document(profile: Profile, audit_ctx: AuditContext, project_dirs: tu
     }
 
 
-def decide_in_session(session_file: str, outbox: str | None, wrapped: str, cwd: str) -> Verdict | None:
+def decide_in_session(session_file: str, outbox: str | None, wrapped: str, cwd: str) -> Decision | None:
     """The gate's verdict from its wrapper session's own profile, when the decision socket cannot be reached:
     inside the OS sandbox (no Unix sockets there), or after the wrapper died. The record goes to the
     session's outbox, for the wrapper (or, if it died, the next session) to move into the spool: inside the
@@ -300,7 +292,7 @@ def decide_locally(
     error: str | None = None,
     cwd: str | None = None,
     wrapper: str | None = None,
-) -> Verdict:
+) -> Decision:
     """No server answered: resolve the profile exactly as the launcher does and decide in this process.
 
     `requested` is the session's profile when a wrapper started us (its argv, not the environment a

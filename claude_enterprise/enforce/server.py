@@ -33,15 +33,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import claude_enterprise
+from claude_enterprise.constants import HOOK_TIMEOUT_S
 from claude_enterprise.enforce import approvals, protocol
-from claude_enterprise.enforce.decider import SESSION_FILE, Decider, Verdict, claude_config_dir, session_document
+from claude_enterprise.enforce.decider import SESSION_FILE, Decider, claude_config_dir, session_document
 from claude_enterprise.launch.settings import hook_entries
+from claude_enterprise.policy.model import Decision
 
 if TYPE_CHECKING:
     from claude_enterprise.resolve import Resolution
 
-# Generous: the in-process fallback may have to resolve the identity; a timed-out hook fails open.
-HOOK_TIMEOUT_S = 60
 _CONNECTION_TIMEOUT_S = 5.0
 _SOL_LOCAL, _LOCAL_PEERCRED = 0, 0x001  # macOS <sys/un.h>
 _MAX_SOCKET_PATH = 100
@@ -251,7 +251,7 @@ class DecisionServer:
             except OSError:
                 return
 
-    def _verdict(self, data: bytes | None) -> Verdict | None:
+    def _verdict(self, data: bytes | None) -> Decision | None:
         """The recorded verdict for one request; None when its claim was already taken (by a client that
         stopped waiting and decides in-process)."""
         fields = data.split(b"\0", 2) if data else []

@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from claude_enterprise.fsutil import atomic_write
+
 if TYPE_CHECKING:  # the shim path must not import the profile loader (tens of ms per invocation)
     from claude_enterprise.profiles.model import Profile
 
@@ -63,12 +65,12 @@ def build_shim_dir(profile: Profile, dest_dir: Path, audit_ctx: object | None = 
         "spool_dir": str(spool_dir) if spool_dir is not None else None,
         "outbox": str(outbox) if outbox is not None else None,
     }
-    _write(dest / CONTEXT_FILE, json.dumps(context), 0o600)
+    atomic_write(dest / CONTEXT_FILE, json.dumps(context), fsync=False)
     for stale in dest.iterdir():
         if stale.name != CONTEXT_FILE and stale.name not in programs:
             stale.unlink()
     for name in programs:
-        _write(dest / name, _script(name, profile.name, dest), 0o755)
+        atomic_write(dest / name, _script(name, profile.name, dest), mode=0o755, fsync=False)
     return dest
 
 
@@ -77,13 +79,6 @@ def _script(name: str, profile_name: str, dest: Path) -> str:
                                              str(dest.resolve()), name))
     return (f"#!/bin/sh\n# claude-enterprise: {name} is denied by security profile {profile_name}.\n"
             f'exec {args} "$@"\n')
-
-
-def _write(path: Path, text: str, mode: int) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(mode)
-    tmp.replace(path)
 
 
 def shim_main(args: list[str]) -> int:

@@ -16,7 +16,8 @@ that deviates by one byte is not the Bash tool's string.
 Claude Code also runs shell-form hook commands and stdio MCP servers through the prefix (as a plain shell
 command line, without this scaffolding): those are `Plain` and judged whole.
 
-Pure (no I/O); the snapshot file itself is checked by `snapshot_problem` at decision time. The gate parses
+The parse is pure (no I/O); `snapshot_problem`, the one function here that reads the file system, checks the
+snapshot file itself at decision time. The gate parses
 before every command, so this module imports neither `re` nor `dataclasses` (tens of ms at start-up): the
 word grammar is scanned by hand.
 """

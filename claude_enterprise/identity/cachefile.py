@@ -6,9 +6,7 @@ private (0600 in a 0700 directory) because they describe the user's identity set
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +34,7 @@ def read_json_object(path: Path) -> dict[str, Any] | None:
 
 def write_json_private(path: Path, value: dict[str, Any]) -> None:
     """Atomically replace `path` with `value` as JSON, mode 0600; raises OSError on failure."""
-    import tempfile  # only writers need it; the hook's common path only reads
+    from claude_enterprise.fsutil import atomic_write
 
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    atomic_write(path, json.dumps(value, sort_keys=True))

@@ -12,7 +12,10 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-BIN_ENV = "CLAUDE_ENTERPRISE_CLAUDE_BIN"
+from claude_enterprise.constants import ENV_CLAUDE_BIN
+from claude_enterprise.fsutil import atomic_write
+
+BIN_ENV = ENV_CLAUDE_BIN
 INSTALL_HINT = "npm install -g @anthropic-ai/claude-code"
 _WRAPPER_MARKER = b"claude_enterprise"
 
@@ -101,9 +104,7 @@ def claude_version(path: Path, cache_file: Path | None = None, timeout: float = 
     if cache_file is not None:
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"key": key, "version": version}))
-            os.replace(tmp, cache_file)
+            atomic_write(cache_file, json.dumps({"key": key, "version": version}), fsync=False)
         except OSError:
             pass  # a cache that cannot be written only costs the next probe
     return version

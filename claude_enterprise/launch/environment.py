@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from claude_enterprise.constants import ENV_SESSION_PREFIX
 from claude_enterprise.profiles import Profile
 
 from .argv import Refusal, model_allowed
@@ -25,7 +26,7 @@ SCRUBBED = (
     "CLAUDE_CODE_SHELL_PREFIX",
 )
 
-_SESSION_PREFIX = "CLAUDE_ENTERPRISE_SESSION"  # a parent session's variables must not leak into ours
+_SESSION_PREFIX = ENV_SESSION_PREFIX  # a parent session's variables must not leak into ours
 
 # Claude Code's boolean parsing of environment switches.
 _TRUE = frozenset({"1", "true", "yes", "on"})

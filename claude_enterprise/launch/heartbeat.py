@@ -20,13 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from claude_enterprise.constants import ENV_HEARTBEAT_S
+
 DEFAULT_INTERVAL_S = 300.0
 
 
 def interval_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> float | None:
     """Seconds between heartbeats (`CLAUDE_ENTERPRISE_HEARTBEAT_S`); None when turned off (0 or less, in any
     spelling: a zero interval would write heartbeats in a busy loop until the spool is full)."""
-    value = (env if env is not None else os.environ).get("CLAUDE_ENTERPRISE_HEARTBEAT_S", "")
+    value = (env if env is not None else os.environ).get(ENV_HEARTBEAT_S, "")
     try:
         seconds = float(value) if value.strip() else DEFAULT_INTERVAL_S
     except ValueError:

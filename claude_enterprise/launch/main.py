@@ -11,11 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from claude_enterprise import exitcodes
+from claude_enterprise import log
+from claude_enterprise.constants import Exit as exitcodes
 
 from . import argv as argv_policy
 from . import environment, settings
 from .claude_bin import ClaudeNotFound, find_claude
+from .settings_sources import load_user_settings
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
@@ -67,7 +69,7 @@ def _user_layer(values: Sequence[str], profile: Any,
     loaded: list[tuple[str, Any]] = []
     for value in values:
         try:
-            data = settings.load_user_settings(value)
+            data = load_user_settings(value)
         except ValueError as exc:
             return str(exc)
         where = "(inline JSON)" if value.lstrip().startswith("{") else value
@@ -98,6 +100,13 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
     if ours.check_policy:
         _error("--check-policy is served by the claude-enterprise entry point, not the launcher")
         return exitcodes.USAGE
+    try:
+        level = log.level_from_env(env)
+    except ValueError as exc:
+        _error(str(exc))
+        return exitcodes.CONFIG_ERROR
+    if level != log.DEFAULT_LEVEL:
+        log.configure(level)
 
     from claude_enterprise.config import ConfigError
     from claude_enterprise.profiles import ProfileError
@@ -114,6 +123,10 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
         _error(f"warning: {warning}")
     profile = resolution.profile
     ctx = resolution.audit_context(None)
+    if level == "debug":
+        log.get_logger("claude_enterprise.launch").debug(
+            "profile resolved", profile=profile.name, source=resolution.source,
+            identity=resolution.identity.status, claude_args=list(ours.claude_args))
 
     vetted = argv_policy.vet_claude_args(ours.claude_args, profile)
     if isinstance(vetted, argv_policy.Refusal):

@@ -16,7 +16,6 @@ import os
 import shlex
 import shutil
 import signal
-import stat
 import sys
 import tempfile
 import time
@@ -27,7 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from claude_enterprise import paths
+from claude_enterprise.constants import (
+    ENV_PROFILE,
+    ENV_SESSION_DIR,
+    ENV_SESSION_ID,
+    ENV_SESSION_PROFILE,
+    ENV_SESSION_WRAPPER_PID,
+)
 from claude_enterprise.cost.session import start_usage
+from claude_enterprise.fsutil import create_exclusive, private_dir
 
 from . import environment, settings
 from .argv import Refusal, Vetted
@@ -40,11 +47,11 @@ if TYPE_CHECKING:
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH, signal.SIGQUIT)
 _SI_KERNEL = 0x80  # si_code of signals the kernel generates (terminal ^C, ^\, SIGWINCH)
 
-SESSION_ID_ENV = "CLAUDE_ENTERPRISE_SESSION_ID"
-SESSION_DIR_ENV = "CLAUDE_ENTERPRISE_SESSION_DIR"
-SESSION_PROFILE_ENV = "CLAUDE_ENTERPRISE_SESSION_PROFILE"
-WRAPPER_PID_ENV = "CLAUDE_ENTERPRISE_SESSION_WRAPPER_PID"
-PROFILE_ENV = "CLAUDE_ENTERPRISE_PROFILE"
+SESSION_ID_ENV = ENV_SESSION_ID
+SESSION_DIR_ENV = ENV_SESSION_DIR
+SESSION_PROFILE_ENV = ENV_SESSION_PROFILE
+WRAPPER_PID_ENV = ENV_SESSION_WRAPPER_PID
+PROFILE_ENV = ENV_PROFILE
 
 
 class Enforcement(Protocol):
@@ -204,16 +211,6 @@ def hook_argv(session_dir: Path, profile: str) -> list[str]:
 _MAX_SESSION_DIR = 100 - len("/decide.sock")
 
 
-def _private_dir(path: Path) -> Path:
-    """Create (or accept) a directory that is ours alone: not a symlink, owned by us, 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise PermissionError(f"{path} is not a directory owned by this user")
-    os.chmod(path, 0o700)
-    return path
-
-
 def make_session_dir(session_id: str) -> Path:
     """`<state>/sessions/<id>` (0700), named by the first 16 hex digits of the session id to keep socket
     paths short; under the temp dir instead when the state dir's path is too long for a socket."""
@@ -221,16 +218,9 @@ def make_session_dir(session_id: str) -> Path:
     root = paths.state_dir() / "sessions"
     if len(str(root / name)) > _MAX_SESSION_DIR:
         root = Path(tempfile.gettempdir()) / f"claude-enterprise-{os.getuid()}"
-    session_dir = _private_dir(root) / name
+    session_dir = private_dir(root) / name
     session_dir.mkdir(mode=0o700)
     return session_dir
-
-
-def write_private(path: Path, text: str) -> None:
-    """Create `path` 0600, failing if it exists (nobody may have prepared it for us)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 @dataclass(frozen=True)
@@ -293,7 +283,7 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
     import json
 
     settings_file = session_dir / "settings.json"
-    write_private(settings_file, json.dumps(layer, indent=2, sort_keys=True))
+    create_exclusive(settings_file, json.dumps(layer, indent=2, sort_keys=True))  # nobody may have prepared it
     argv = claude_argv(claude, vetted, settings_file, settings.build_managed_layer(profile), session_id)
     return Plan(argv=argv, env=env, settings=layer, settings_file=settings_file)
 
@@ -414,6 +404,15 @@ def _refresh_tag_map_in_background(resolution: Resolution) -> None:
     threading.Thread(target=refresh, name="tag-map-refresh", daemon=True).start()
 
 
+def _debug(event: str, **fields: Any) -> None:
+    """A debug diagnostic (CLAUDE_DEBUG=true and friends, see claude_enterprise.log); structlog is imported
+    only when debugging is on."""
+    from claude_enterprise import log
+
+    if log.level_from_env(os.environ) == "debug":
+        log.get_logger("claude_enterprise.launch").debug(event, **fields)
+
+
 def _record(event: str, ctx: AuditContext, **fields: Any) -> None:
     from claude_enterprise.audit import record
 
@@ -486,6 +485,8 @@ def run_session(
             parts.ingester.start()
         plan = plan_session(resolution, vetted, claude, base_env, session_id, session_dir, parts, user_layer)
         retain_local_trail(resolution)
+        _debug("session planned", session_id=session_id, session_dir=str(session_dir), argv=plan.argv,
+               settings_file=str(plan.settings_file))
         _record("session_start", ctx, profile_source=resolution.source, identity_status=resolution.identity.status,
                 claude=str(claude),
                 command=shlex.join(vetted.args), resumed=vetted.resuming, cwd=os.getcwd())

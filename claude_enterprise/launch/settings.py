@@ -1,6 +1,6 @@
 """The profile translated into Claude Code's real controls (REFERENCE.md §1).
 
-Two layers, both built here from the profile alone (pure):
+Two layers, both built here from the profile alone (pure: no I/O in this module):
 - the `--settings` layer, written to a 0600 file and placed last on claude's argv: native deny rules, the
   starting permission mode, the PreToolUse hook, `env` re-assertions that keep the hook and the exec gate
   alive against a repository's `.claude/settings*.json`, the model allow list and the output cap;
@@ -10,35 +10,35 @@ Two layers, both built here from the profile alone (pure):
   administrator's managed settings exist, Claude Code drops the parent tier unless they set
   `parentSettingsBehavior: "merge"`; the `--settings` layer still applies then.
 
+A third, for `claude` started without the wrapper: the managed-settings.json that MDM installs
+(`managed_settings`), and what `--check-policy` finds missing in an installed one (`managed_settings_findings`).
+
 A user's own `--settings` would be dropped by Claude Code (only the last `--settings` counts), so the
 launcher merges it under ours after `vet_user_settings` refused anything that would weaken the profile.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from claude_enterprise.constants import (
+    ENV_SHELL_PREFIX,
+    HOOK_MATCHERS,
+    HOOK_TIMEOUT_S,
+    HOOKED_TOOLS,
+    SHELL_TOOLS,
+    WEB_TOOLS,
+    WRITE_TOOLS,
+)
 from claude_enterprise.profiles import Profile
 
 from .argv import Refusal, allowed_modes, is_open, model_allowed
+from .claude_tools import KNOWN_TOOLS
 from .sandbox import managed_sandbox
 
-SHELL_TOOLS = ("Bash",)
-WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
-WEB_TOOLS = ("WebFetch", "WebSearch")
-READ_TOOLS = ("Read", "Glob", "Grep", "LS", "NotebookRead", "LSP")
-MCP_RESOURCE_TOOLS = ("ListMcpResourcesTool", "ReadMcpResourceTool", "ReadMcpResourceDirTool")
-HOOKED_TOOLS = SHELL_TOOLS + WRITE_TOOLS + WEB_TOOLS + READ_TOOLS + MCP_RESOURCE_TOOLS
-# Claude Code (2.1.197) takes a matcher made only of [A-Za-z0-9_|] as a list of exact tool names and any other
-# as an unanchored regular expression: joined to the list, `mcp__.*` would turn `Write` into a pattern that
-# also matches TodoWrite. So the MCP tools get a matcher group of their own.
-MCP_MATCHER = "^mcp__"
-HOOK_MATCHERS = ("|".join(HOOKED_TOOLS), MCP_MATCHER)
 _EXACT_MATCHER = re.compile(r"^[a-zA-Z0-9_|]+$")
-HOOK_TIMEOUT_S = 30
 
 # Variables that switch Claude Code's hooks off or move its policy sources; re-asserted in our layer so a
 # repository's settings `env` cannot set them (the layer's env beats a repository's, verified).
@@ -51,13 +51,16 @@ HOOK_GUARD_ENV = {
     "BASH_ENV": "",
     "ENV": "",
 }
-SHELL_PREFIX = "CLAUDE_CODE_SHELL_PREFIX"
+SHELL_PREFIX = ENV_SHELL_PREFIX
 
 _GLOB = re.compile(r"[*?\[]")
 
 
 def native_deny_rules(profile: Profile) -> list[str]:
-    """Tools removed outright, so they are refused even if every hook failed (hooks fail open)."""
+    """Tools removed outright, so they are refused even if every hook failed (hooks fail open).
+
+    Only names the pinned Claude Code knows: any other makes it print a warning at every start.
+    """
     rules: list[str] = []
     if profile.shell.mode == "none":
         rules.extend(SHELL_TOOLS)
@@ -65,7 +68,7 @@ def native_deny_rules(profile: Profile) -> list[str]:
         rules.extend(WRITE_TOOLS)
     if profile.network_access == "deny":
         rules.extend(WEB_TOOLS)
-    return rules
+    return [rule for rule in rules if rule in KNOWN_TOOLS]
 
 
 def available_models(profile: Profile) -> list[str] | None:
@@ -239,21 +242,67 @@ def vet_user_settings(user: Any, profile: Profile, ours: Mapping[str, Any], wher
     return None
 
 
-def load_user_settings(value: str) -> Any:
-    """A `--settings` value as Claude Code reads it: inline JSON when it looks like an object, else a file.
+# -- Claude Code's managed-settings.json, for claude started without the wrapper -----------------------------
+# What MDM installs (`policies managed-settings` prints it) and what `--check-policy` finds missing in it.
+HOOK_MARKER = "claude-enterprise hook"
+GATE_NAME = "claude-enterprise-gate"
 
-    Raises ValueError with a one-line message.
+
+def managed_settings(script: str, gate: str) -> dict[str, Any]:
+    """Claude Code managed settings that route every session through our hook and gate.
+
+    The hook is in exec form (`command` + `args`): a shell-form hook would itself run through the exec gate,
+    and a failing gate would then make the hook fail, which Claude Code treats as "proceed".
+    `parentSettingsBehavior: merge` keeps the wrapper's own policy tier (model and deny limits) in force.
+    `allowManagedHooksOnly` stops hooks from a cloned repository (or any other layer) from running: an
+    exec-form hook would bypass the gate. Wrapper sessions then use this managed hook too, on the session's
+    profile (the launcher pins CLAUDE_ENTERPRISE_PROFILE).
     """
-    text = value
-    where = "inline JSON"
-    if not value.lstrip().startswith("{"):
-        where = value
-        try:
-            with open(value, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise ValueError(f"--settings {value}: cannot read it ({exc.strerror})") from exc
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"--settings {where}: not valid JSON ({exc})") from exc
+    return {
+        "disableAllHooks": False,
+        "parentSettingsBehavior": "merge",
+        "allowManagedHooksOnly": True,
+        "permissions": {"disableBypassPermissionsMode": "disable"},
+        "hooks": command_hook([script, "hook"]),
+        "env": {SHELL_PREFIX: gate, **HOOK_GUARD_ENV},
+    }
+
+
+def managed_settings_findings(data: Any) -> list[str]:
+    """What is missing from Claude Code's managed settings for claude started without the wrapper."""
+    if not isinstance(data, Mapping):
+        return ["is not a JSON object"]
+    problems = []
+    if data.get("disableAllHooks") is True:
+        problems.append("disableAllHooks is true")
+    ours = [matcher for matcher, _ in our_hooks(data)]
+    if not ours:
+        problems.append(f"no PreToolUse hook running `/ABSOLUTE/PATH/{HOOK_MARKER}`")
+    else:
+        missing = [tool for tool in (*HOOKED_TOOLS, "mcp__SERVER__TOOL")
+                   if not any(matcher_matches(matcher, tool) for matcher in ours)]
+        if missing:
+            problems.append(f"the {HOOK_MARKER} hook does not cover {', '.join(missing)}")
+    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
+    if not prefix.endswith(GATE_NAME):
+        problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
+    if (data.get("permissions") or {}).get("disableBypassPermissionsMode") != "disable":
+        problems.append('permissions.disableBypassPermissionsMode is not "disable"')
+    if data.get("parentSettingsBehavior") != "merge":
+        problems.append('parentSettingsBehavior is not "merge" (the wrapper\'s model and deny limits would be dropped)')
+    return problems
+
+
+def our_hooks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(matcher, executable) of each PreToolUse hook that runs `/ABSOLUTE/PATH/claude-enterprise hook`."""
+    found = []
+    for entry in (data.get("hooks") or {}).get("PreToolUse") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        for hook in entry.get("hooks", []):
+            if not isinstance(hook, Mapping):
+                continue
+            line = " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
+            if line.startswith("/") and line.endswith(HOOK_MARKER):
+                found.append((str(entry.get("matcher", "")), line.split(" ")[0]))
+    return found

@@ -139,3 +139,23 @@ def layers_of(source: Source, data: Any, keys: set[str]) -> list[Layer]:
 def read_layers(cwd: Path, env: Mapping[str, str]) -> list[Layer]:
     keys = project_keys(cwd)
     return [layer for source in sources(cwd, env) for layer in layers_of(source, read_json(source.path), keys)]
+
+
+def load_user_settings(value: str) -> Any:
+    """A `--settings` value as Claude Code reads it: inline JSON when it looks like an object, else a file.
+
+    Raises ValueError with a one-line message.
+    """
+    text = value
+    where = "inline JSON"
+    if not value.lstrip().startswith("{"):
+        where = value
+        try:
+            with open(value, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise ValueError(f"--settings {value}: cannot read it ({exc.strerror})") from exc
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"--settings {where}: not valid JSON ({exc})") from exc

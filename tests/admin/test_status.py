@@ -12,7 +12,8 @@ import pytest
 
 from claude_enterprise.admin.aws import Clients
 from claude_enterprise.admin.deploy import deploy
-from claude_enterprise.admin.status import Check, status_checks
+from claude_enterprise.admin.status import status_checks
+from claude_enterprise.checks import Check
 from claude_enterprise.config import EnterpriseConfig
 from tests.admin.conftest import Base, log_group, template
 

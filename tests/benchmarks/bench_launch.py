@@ -77,8 +77,9 @@ def main() -> None:
                            env, runs) - python_start
 
         os.environ.update(env)
+        from claude_enterprise.fsutil import create_exclusive
         from claude_enterprise.launch import settings
-        from claude_enterprise.launch.run import hook_argv, write_private
+        from claude_enterprise.launch.run import hook_argv
         from claude_enterprise.resolve import resolve
 
         resolve_ms = time_call(lambda: resolve(None, env), runs)
@@ -88,7 +89,7 @@ def main() -> None:
         def build_and_write() -> None:
             layer = settings.build_settings(profile, hook_argv=hook_argv(Path(tmp), profile.name),
                                             env=dict(profile.env))
-            write_private(Path(tmp) / f"settings-{next(counter)}.json", json.dumps(layer))
+            create_exclusive(Path(tmp) / f"settings-{next(counter)}.json", json.dumps(layer))
 
         settings_ms = time_call(build_and_write, runs)
 

@@ -38,9 +38,9 @@ def standalone_gate() -> list[str]:
 
 
 def test_allowed_command_runs_with_its_exit_status(serve: Serve, enforce_env: dict[str, str], project: Path,
-                                                    snapshot: str) -> None:
+                                                    snapshot: str, tmp_path: Path) -> None:
     server = serve("standard")
-    cwd_file = f"/tmp/claude-{os.getpid():x}-cwd"
+    cwd_file = str(tmp_path / "claude-1a2b-cwd")
     result = run_gate([server.gate_path], claude_wrap("echo out; echo err >&2; exit 7", snapshot, cwd_file),
                       enforce_env, project)
     assert (result.returncode, result.stdout, result.stderr) == (7, "out\n", "err\n")
@@ -48,7 +48,6 @@ def test_allowed_command_runs_with_its_exit_status(serve: Serve, enforce_env: di
     assert result.stdout == "said hi\n"  # the snapshot (aliases) was sourced
     result = run_gate([server.gate_path], claude_wrap("true", snapshot, cwd_file), enforce_env, project)
     assert result.returncode == 0 and Path(cwd_file).read_text().strip() == str(project)
-    Path(cwd_file).unlink()
     assert [e["decision"] for e in decisions(enforce_env)] == ["allow"] * 3
     assert decisions(enforce_env)[0]["command"] == "echo out; echo err >&2; exit 7"
     assert decisions(enforce_env)[0]["enforcement"] == "gate"
@@ -150,23 +149,25 @@ def test_shell_startup_code_from_the_environment_is_not_run(serve: Serve, enforc
 def test_server_gone_decides_in_process(serve: Serve, enforce_env: dict[str, str], project: Path, snapshot: str,
                                         tmp_path: Path) -> None:
     marker = tmp_path / "marker"
+    cwd_file = str(tmp_path / "claude-1a2b-cwd")
     server = serve("restricted")
     server.stop()
     env = {**enforce_env, "CLAUDE_ENTERPRISE_PROFILE": "standard"}  # a repository's env cannot widen it
-    result = run_gate([server.gate_path], claude_wrap(f"touch {marker}", snapshot), env, project)
+    result = run_gate([server.gate_path], claude_wrap(f"touch {marker}", snapshot, cwd_file), env, project)
     assert result.returncode == REFUSED and not marker.exists()
-    assert run_gate([server.gate_path], claude_wrap("git --version", snapshot), env, project).returncode == 0
+    assert run_gate([server.gate_path], claude_wrap("git --version", snapshot, cwd_file), env, project).returncode == 0
     assert [(e["profile"], e["wrapper"]) for e in decisions(enforce_env)] == [("restricted", "unreachable")] * 2
 
 
 def test_standalone_gate_resolves_the_profile(enforce_env: dict[str, str], project: Path, snapshot: str,
                                               tmp_path: Path) -> None:
     marker = tmp_path / "marker"
+    cwd_file = str(tmp_path / "claude-1a2b-cwd")
     env = {**enforce_env, "CLAUDE_ENTERPRISE_PROFILE": "plan-only"}
-    result = run_gate(standalone_gate(), claude_wrap(f"touch {marker}", snapshot), env, project)
+    result = run_gate(standalone_gate(), claude_wrap(f"touch {marker}", snapshot, cwd_file), env, project)
     assert result.returncode == REFUSED and not marker.exists()
     env["CLAUDE_ENTERPRISE_PROFILE"] = "standard"
-    assert run_gate(standalone_gate(), claude_wrap(f"touch {marker}", snapshot), env, project).returncode == 0
+    assert run_gate(standalone_gate(), claude_wrap(f"touch {marker}", snapshot, cwd_file), env, project).returncode == 0
     assert marker.exists()
 
 

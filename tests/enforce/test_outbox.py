@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,12 @@ def sandboxed_server(enforce_env: dict[str, str], tmp_path: Path, project_dir: P
 def test_gate_without_its_socket_posts_to_the_outbox(sandboxed_server: Callable[[str], DecisionServer],
                                                      enforce_env: dict[str, str], project_dir: Path, box: Path,
                                                      tmp_path: Path) -> None:
+    wrap = partial(claude_wrap, snapshot=None, cwd_file=str(tmp_path / "claude-1a2b-cwd"))  # not in /tmp
     server = sandboxed_server("restricted")
     marker = tmp_path / "marker"
     env = {**enforce_env, "CLAUDE_ENTERPRISE_PROFILE": "standard"}  # the session file decides, not the env
-    assert run_gate([server.gate_path], claude_wrap(f"touch {marker}", None), env, project_dir).returncode == REFUSED
-    assert run_gate([server.gate_path], claude_wrap("git --version", None), env, project_dir).returncode == 0
+    assert run_gate([server.gate_path], wrap(f"touch {marker}"), env, project_dir).returncode == REFUSED
+    assert run_gate([server.gate_path], wrap("git --version"), env, project_dir).returncode == 0
     assert not marker.exists()
     assert decisions(enforce_env) == []  # nothing in the spool yet: inside the sandbox it would vanish
     assert outbox.drain(box, WRAPPER_CTX) == 2
@@ -138,6 +140,7 @@ def test_the_hooks_allow_lets_the_sandboxed_gate_skip_the_engine(enforce_env: di
                                                                  project_dir: Path, box: Path) -> None:
     """The hook (outside the sandbox) allows `git --version` here; the gate, without its socket, finds that
     allow and records it; a command the hook never allowed takes the full decision."""
+    wrap = partial(claude_wrap, snapshot=None, cwd_file=str(tmp_path / "claude-1a2b-cwd"))  # not in /tmp
     from tests.enforce.conftest import hook_argv, payload, run_hook
 
     server = DecisionServer(resolve("restricted", enforce_env), SESSION_ID, tmp_path / "session",
@@ -148,11 +151,11 @@ def test_the_hooks_allow_lets_the_sandboxed_gate_skip_the_engine(enforce_env: di
     finally:
         server.stop()
     assert len(os.listdir(server.approvals_dir)) == 1
-    assert run_gate([server.gate_path], claude_wrap("git --version", None), enforce_env, project_dir).returncode == 0
-    assert run_gate([server.gate_path], claude_wrap("git --help", None), enforce_env, project_dir).returncode == 0
+    assert run_gate([server.gate_path], wrap("git --version"), enforce_env, project_dir).returncode == 0
+    assert run_gate([server.gate_path], wrap("git --help"), enforce_env, project_dir).returncode == 0
     other = tmp_path / "elsewhere"
     other.mkdir()
-    assert run_gate([server.gate_path], claude_wrap("git --version", None), enforce_env, other).returncode == 0
+    assert run_gate([server.gate_path], wrap("git --version"), enforce_env, other).returncode == 0
     assert outbox.drain(box, WRAPPER_CTX) == 3
     gate = [e for e in decisions(enforce_env) if e["enforcement"] == "gate"]
     assert [e["reason"].startswith("the PreToolUse hook allowed") for e in gate] == [True, False, False]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from claude_enterprise.constants import HOOK_MATCHERS
 from claude_enterprise.enforce import protocol
 from claude_enterprise.enforce.server import DecisionServer
-from claude_enterprise.launch.settings import HOOK_MATCHERS
 from tests.enforce.conftest import decisions, payload
 
 Serve = Callable[..., DecisionServer]

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from claude_enterprise.constants import HOOK_MATCHERS
 from claude_enterprise.launch import environment, settings
 from claude_enterprise.launch.argv import Refusal
-from claude_enterprise.launch.settings import HOOK_MATCHERS, matcher_matches
+from claude_enterprise.launch.settings import matcher_matches
+from claude_enterprise.launch.settings_sources import load_user_settings
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.profiles import Profile, load_catalog
 
@@ -43,8 +45,8 @@ def layer_for(profile: Profile, **kw: object) -> dict:
 
 def test_plan_only_layer(catalog: dict[str, Profile]) -> None:
     layer = layer_for(catalog["plan-only"])
-    assert layer["permissions"]["deny"] == ["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "WebFetch",
-                                            "WebSearch"]
+    # No MultiEdit: Claude Code 2.1.197 has no such tool and warns at start about a rule naming one.
+    assert layer["permissions"]["deny"] == ["Bash", "Write", "Edit", "NotebookEdit", "WebFetch", "WebSearch"]
     assert layer["permissions"]["defaultMode"] == "plan"
     assert layer["permissions"]["disableBypassPermissionsMode"] == "disable"
     assert layer["disableAllHooks"] is False
@@ -141,14 +143,14 @@ def test_harmless_user_settings_pass(catalog: dict[str, Profile]) -> None:
 
 
 def test_load_user_settings(tmp_path: Path) -> None:
-    assert settings.load_user_settings('{"a": 1}') == {"a": 1}
+    assert load_user_settings('{"a": 1}') == {"a": 1}
     path = tmp_path / "s.json"
     path.write_text(json.dumps({"b": 2}))
-    assert settings.load_user_settings(str(path)) == {"b": 2}
+    assert load_user_settings(str(path)) == {"b": 2}
     with pytest.raises(ValueError, match="cannot read"):
-        settings.load_user_settings(str(tmp_path / "missing.json"))
+        load_user_settings(str(tmp_path / "missing.json"))
     with pytest.raises(ValueError, match="not valid JSON"):
-        settings.load_user_settings("{nope")
+        load_user_settings("{nope")
 
 
 # -- environment -------------------------------------------------------------------------------------------

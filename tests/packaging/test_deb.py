@@ -116,7 +116,7 @@ def test_extracted_tree_names_no_build_path_and_carries_our_settings(deb: Path, 
                           capture_output=True, text=True)
     assert grep.stdout == "", "the build directory leaked into the installed tree"
     assert not list(root.glob("opt/claude-enterprise/lib/python3*/site-packages/claude_enterprise-*/direct_url.json"))
-    from claude_enterprise.cli.policies_cmd import managed_settings
+    from claude_enterprise.launch.settings import managed_settings
 
     settings = json.loads((root / "etc/claude-code/managed-settings.json").read_text())
     assert settings == managed_settings(f"{PREFIX}/bin/claude-enterprise", f"{PREFIX}/bin/claude-enterprise-gate")
@@ -165,6 +165,7 @@ def assert_managed_compliant(report: dict, root: Path) -> None:
         assert [c["name"] for c in failed] in ([], ["claude"])
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the extracted tree counts as managed only when root-owned: needs root")
 def test_extracted_tree_is_compliant(deb: Path, tmp_path: Path) -> None:
     root = extract(deb, tmp_path / "root")
     assert_managed_compliant(check_policy_in(root, tmp_path / "state"), root)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_enterprise.cli.check_policy import managed_settings_findings
+from claude_enterprise.launch.settings import managed_settings_findings
 
 CONTRACTOR = """\
 name: contractor

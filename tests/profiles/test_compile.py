@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_enterprise import exitcodes
 from claude_enterprise.cli.policies_cmd import check_profiles, compile_profiles
+from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.profiles import ProfileError, compiled, load_catalog
 from claude_enterprise.profiles.loader import profile_files
