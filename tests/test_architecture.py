@@ -88,3 +88,12 @@ def test_every_emitted_event_type_is_declared() -> None:
 
 def test_outbox_types_are_declared() -> None:
     assert set(OUTBOX_TYPES) <= EVENT_TYPES
+
+
+def test_the_hook_gives_up_on_the_server_before_claude_code_gives_up_on_the_hook() -> None:
+    """Claude Code lets a tool run when its hook times out: the hook's whole wait for a server that claimed
+    the request (then its deny) must end well inside the timeout the settings give the hook."""
+    from claude_enterprise.constants import HOOK_TIMEOUT_S
+    from claude_enterprise.enforce import protocol
+
+    assert protocol.CLIENT_TIMEOUT_S + protocol.CLAIMED_WAIT_S + 10 <= HOOK_TIMEOUT_S

@@ -31,6 +31,8 @@ EVENT_TYPES = frozenset({
     "session_cleanup", "guard_error",
     # A file in the sandbox outbox that was not a record the gate or a shim posts.
     "audit_outbox_invalid",
+    # A hook whose decision server claimed the call but never answered: the call denied, not decided twice.
+    "decision_stalled",
     # The spool's own events: repairs after a torn write, and space alerts.
     "audit_spool_repaired", "audit_spool_high_water", "audit_spool_full", "audit_spool_retired",
 })

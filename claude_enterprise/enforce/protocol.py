@@ -32,7 +32,7 @@ MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 # The server answers in milliseconds; past this the client stops waiting and decides in-process.
 CLIENT_TIMEOUT_S = 5.0
 # A server that claimed the request is deciding it: the client waits this much longer for its answer (Claude
-# Code gives the hook 60 s in all, and a hook that times out lets the call proceed).
+# Code gives the hook constants.HOOK_TIMEOUT_S in all, and a hook that times out lets the call proceed).
 CLAIMED_WAIT_S = 40.0
 CLAIMS_DIR = "claims"
 _REQUEST_ID_CHARS = frozenset(b"0123456789abcdef")
