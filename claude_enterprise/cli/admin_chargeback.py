@@ -74,11 +74,12 @@ def _fleet_source(config: Path) -> tuple[str, str, str | None] | None:
 def _fleet_events(region: str, group: str, endpoint: str | None, month: str) -> list[dict[str, object]]:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from claude_enterprise.admin.insights_run import InsightsError
     from claude_enterprise.cost.fleet import fleet_events, logs_client
 
     try:
         return list(fleet_events(logs_client(region, endpoint), group, month))
-    except (BotoCoreError, ClientError, RuntimeError) as exc:
+    except (BotoCoreError, ClientError, InsightsError) as exc:
         _usage(f"Logs Insights: {exc}")
 
 

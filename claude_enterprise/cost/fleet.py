@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import calendar
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
+from claude_enterprise.admin.insights_run import run_query
+
 QUERY = 'fields @timestamp, @message | filter type = "usage" | sort @timestamp asc | limit 10000'
 ROW_LIMIT = 10_000
-POLL_S = 0.5
 
 
 def month_bounds(month: str) -> tuple[int, int]:
@@ -26,34 +26,18 @@ def month_bounds(month: str) -> tuple[int, int]:
     return start, calendar.timegm((nyear, nmon, 1, 0, 0, 0))
 
 
-def _run(logs: Any, group: str, start: int, end: int, timeout: float) -> list[list[dict[str, str]]]:
-    query_id = logs.start_query(logGroupName=group, startTime=start, endTime=end, queryString=QUERY)["queryId"]
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = logs.get_query_results(queryId=query_id)
-        status = answer.get("status")
-        if status == "Complete":
-            return list(answer.get("results", []))
-        if status in ("Failed", "Cancelled", "Timeout", "Unknown"):
-            raise RuntimeError(f"Logs Insights query {query_id} ended {status}")
-        if time.monotonic() > deadline:
-            logs.stop_query(queryId=query_id)
-            raise RuntimeError(f"Logs Insights query {query_id} did not complete in {timeout:.0f} s")
-        time.sleep(POLL_S)
-
-
 def fleet_events(logs: Any, group: str, month: str, *, timeout: float = 120.0) -> Iterator[dict[str, Any]]:
     start, end = month_bounds(month)
     windows = [(start, end - 1)]  # endTime is inclusive
     while windows:
         lo, hi = windows.pop(0)
-        rows = _run(logs, group, lo, hi, timeout)
+        rows = run_query(logs, "usage", QUERY, group, lo, hi, wait_s=timeout)
         if len(rows) >= ROW_LIMIT and hi > lo:
             mid = (lo + hi) // 2
             windows[:0] = [(lo, mid), (mid + 1, hi)]
             continue
         for row in rows:
-            message = next((f.get("value") for f in row if f.get("field") == "@message"), None)
+            message = row.get("@message")
             try:
                 event = json.loads(message) if message else None
             except ValueError:

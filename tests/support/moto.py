@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -38,12 +39,20 @@ def moto_command() -> list[str]:
     return [str(exe)] if exe.exists() else ["moto_server"]
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, SIGKILL when the test process dies, even by SIGKILL or a CI
+    timeout, when no `finally` runs; so an interrupted run leaves no server behind either."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Start moto_server, yield its URL, kill its process group on exit."""
     port = free_port()
     proc = subprocess.Popen([*moto_command(), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=_die_with_parent)
     try:
         wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
