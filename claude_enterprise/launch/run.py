@@ -37,7 +37,8 @@ from claude_enterprise.cost.session import start_usage
 from claude_enterprise.fsutil import create_exclusive, private_dir
 
 from . import environment, settings
-from .argv import Refusal, Vetted
+from .argv import Vetted
+from .refusal import Refusal
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
