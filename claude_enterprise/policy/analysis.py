@@ -121,7 +121,7 @@ def _quote(arg: str | None) -> str:
 
 
 class Analyzer:
-    """One analysis run. Public methods are the callbacks launchers.py uses."""
+    """One analysis run. Public methods are the callbacks of the handler modules (see handlers.py)."""
 
     top_frame = Frame(0, (), True, b"")  # where checks made after the walk (variables.settle) stand
 
