@@ -25,17 +25,15 @@ import socket
 import stat
 import struct
 import sys
-import sysconfig
 import tempfile
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import claude_enterprise
 from claude_enterprise.constants import HOOK_TIMEOUT_S
 from claude_enterprise.enforce import approvals, protocol
 from claude_enterprise.enforce.decider import SESSION_FILE, Decider, claude_config_dir, session_document
+from claude_enterprise.interpreter import bootstrap, python_argv
 from claude_enterprise.launch.settings import hook_entries
 from claude_enterprise.policy.model import Decision
 
@@ -56,21 +54,6 @@ def _peer_uid(conn: socket.socket) -> int | None:
         xucred = conn.getsockopt(_SOL_LOCAL, _LOCAL_PEERCRED, 76)
         return int(struct.unpack_from("2I", xucred)[1])
     return None
-
-
-def python_command() -> list[str]:
-    """This interpreter, isolated from PYTHON* variables and the user site (a repository's settings `env`
-    reaches every process Claude Code starts), and without `site` (-S): its `.pth` files can import whole
-    packages before every tool call (tens of ms); `_bootstrap` puts back what we import."""
-    return [sys.executable, "-IS"]  # one word: a shebang passes everything after the path as one argument
-
-
-def _bootstrap(call: str) -> str:
-    """Source for `python -IS -c`/a script: this copy of the package first, then this interpreter's
-    site-packages directories (for tree-sitter), as the wrapper found them."""
-    root = str(Path(claude_enterprise.__file__).resolve().parent.parent)
-    dirs = list(dict.fromkeys([root, *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))]))
-    return f"import sys\nsys.path[0:0] = [p for p in {dirs!r} if p not in sys.path]\n{call}\n"
 
 
 class DecisionServer:
@@ -166,8 +149,9 @@ class DecisionServer:
         """The PreToolUse hook in exec form (`command` + `args`): Claude Code then starts it directly — no
         shell, and not through the exec gate, which wraps shell-form hook commands too."""
         self._started()
-        python = python_command()
-        code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
+        python = python_argv(site=False)
+        code = bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))",
+                         site_packages=True)
         return {
             "type": "command",
             "command": python[0],
@@ -203,7 +187,7 @@ class DecisionServer:
             json.dump(doc, handle)
 
     def _write_gate_script(self) -> None:
-        python = python_command()
+        python = python_argv(site=False)
         call = (
             "from claude_enterprise.enforce.gate import main\n"
             f"sys.exit(main(session={self.socket_path!r}, profile={self.profile_name!r}, "
@@ -214,10 +198,10 @@ class DecisionServer:
         if any(c.isspace() for c in python[0]) or len(head) > 120:
             # A shebang cannot quote a path with spaces and is length-limited: go through sh instead.
             quoted = "'" + python[0].replace("'", "'\"'\"'") + "'"
-            code = _bootstrap(call).replace("'", "'\"'\"'")
+            code = bootstrap(call, site_packages=True).replace("'", "'\"'\"'")
             text = f"#!/bin/sh\nexec {quoted} {' '.join(python[1:])} -c '{code}' \"$@\"\n"
         else:
-            text = f"#!{head}\n{_bootstrap(call)}"
+            text = f"#!{head}\n{bootstrap(call, site_packages=True)}"
         tmp = self.gate_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)

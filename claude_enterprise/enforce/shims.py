@@ -3,7 +3,7 @@
 The launcher puts the directory first on claude's `PATH`. Each entry is a tiny `sh` script named after a
 program the profile denies (`Profile.exec_deny()`: the shell deny list plus the exec-only extras); it calls
 this module with the absolute interpreter recorded at build time (no PATH
-lookup, `-I -S`: no user site, no PYTHON* variables, no site-packages scan), which records `exec_blocked`,
+lookup, `-IS`: no user site, no PYTHON* variables, no site-packages scan), which records `exec_blocked`,
 prints one line and exits 126 before the real program could run. Invocations by absolute path or through a
 renamed copy bypass the shims; the guard catches those after exec.
 
@@ -24,16 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claude_enterprise.fsutil import atomic_write
+from claude_enterprise.interpreter import bootstrap, python_argv
 
 if TYPE_CHECKING:  # the shim path must not import the profile loader (tens of ms per invocation)
     from claude_enterprise.profiles.model import Profile
 
 CONTEXT_FILE = "context.json"
 EXIT_REFUSED = 126  # the shell's "found but cannot execute"
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-
-_BOOT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
-         "from claude_enterprise.enforce.shims import shim_main; sys.exit(shim_main(sys.argv[1:]))")
 
 
 def _check_name(name: str, source: str) -> None:
@@ -75,8 +72,9 @@ def build_shim_dir(profile: Profile, dest_dir: Path, audit_ctx: object | None = 
 
 
 def _script(name: str, profile_name: str, dest: Path) -> str:
-    args = " ".join(shlex.quote(a) for a in (sys.executable, "-I", "-S", "-c", _BOOT, str(_PACKAGE_ROOT),
-                                             str(dest.resolve()), name))
+    boot = bootstrap("from claude_enterprise.enforce.shims import shim_main\nsys.exit(shim_main(sys.argv[1:]))",
+                     site_packages=False)
+    args = " ".join(shlex.quote(a) for a in (*python_argv(site=False), "-c", boot, str(dest.resolve()), name))
     return (f"#!/bin/sh\n# claude-enterprise: {name} is denied by security profile {profile_name}.\n"
             f'exec {args} "$@"\n')
 

@@ -13,21 +13,13 @@ options are never abbreviated; options may follow operands; `--` ends options.
 
 from __future__ import annotations
 
-import fnmatch
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from claude_enterprise.profiles import Profile
 
-# Claude Code's permission modes, by how much they let run without a human or a rule saying so. `dontAsk`
-# denies whatever is not pre-approved, so it is narrower than `default`; `auto` lets a classifier approve and
-# `bypassPermissions` approves everything: both are wider than any profile grants.
-_MODES_ALLOWED = {
-    "plan": frozenset({"plan"}),
-    "default": frozenset({"plan", "default", "dontAsk"}),
-    "acceptEdits": frozenset({"plan", "default", "dontAsk", "acceptEdits"}),
-}
+from .refusal import Refusal
 
 # Arity of an option value, as commander declares it.
 NONE, REQUIRED, OPTIONAL, VARIADIC = "none", "required", "optional", "variadic"
@@ -179,12 +171,6 @@ class UsageError(ValueError):
 
 
 @dataclass(frozen=True)
-class Refusal:
-    rule_id: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Vetted:
     """claude's arguments after the policy, and what the launcher must know about them."""
 
@@ -240,25 +226,6 @@ def split_our_options(argv: Sequence[str]) -> OurOptions:
     return OurOptions(profile, check, as_json, show_help, show_version, tuple(rest))
 
 
-def allowed_modes(profile: Profile) -> frozenset[str]:
-    """Claude Code permission modes a session of `profile` may use (unknown profile mode: plan only)."""
-    return _MODES_ALLOWED.get(profile.permission_mode, frozenset({"plan"}))
-
-
-def model_allowed(model: str, profile: Profile) -> bool:
-    """True when `model` matches one of the profile's model ids, aliases or glob patterns (no list: any)."""
-    if not profile.models:
-        return True
-    candidate = model.strip().lower()
-    return bool(candidate) and any(fnmatch.fnmatchcase(candidate, p.lower()) for p in profile.models)
-
-
-def is_open(profile: Profile) -> bool:
-    """A profile that already allows any command, write and network access: extra tools add nothing."""
-    shell, files, network = profile.shell.mode, profile.file_write, profile.network_access
-    return shell == "denylist" and files == "any" and network == "allow"
-
-
 def _refuse(option: str, why: str, rule: str) -> Refusal:
     return Refusal(rule, f"refused {option}: {why}")
 
@@ -277,19 +244,19 @@ def _check(name: str, option: _Option, values: list[str], profile: Profile, scan
     action = option.action
     if action == REFUSE:
         return _refuse(name, option.why, "launch.refused_flag")
-    if action == OPEN_ONLY and not is_open(profile):
+    if action == OPEN_ONLY and not profile.is_open:
         why = f"{option.why}; profile {profile.name!r} does not allow it"
         return _refuse(name, why, "launch.open_only_flag")
     if action == MODEL:
         for value in values:
             for model in filter(None, (m.strip() for m in value.split(","))):
-                if not model_allowed(model, profile):
+                if not profile.allows_model(model):
                     allowed = ", ".join(profile.models)
                     return Refusal("launch.model_not_allowed",
                                    f"refused {name} {model}: profile {profile.name!r} "
                                    f"allows only {allowed}")
     if action == MODE:
-        modes = allowed_modes(profile)
+        modes = profile.allowed_modes
         for value in values:
             if value not in modes:
                 return Refusal("launch.permission_mode_wider",
@@ -318,7 +285,7 @@ def _check_agents(text: str, profile: Profile) -> Refusal | None:
         agents = None
     if not isinstance(agents, dict):
         return Refusal("launch.agents_unparseable", "refused --agents: not a JSON object")
-    allowed = allowed_modes(profile)
+    allowed = profile.allowed_modes
     for name, spec in agents.items():
         mode = spec.get("permissionMode") if isinstance(spec, dict) else None
         if mode is not None and mode not in allowed:

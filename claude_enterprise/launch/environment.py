@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from claude_enterprise.constants import ENV_SESSION_PREFIX
 from claude_enterprise.profiles import Profile
 
-from .argv import Refusal, model_allowed
+from .refusal import Refusal
 
 # Removed from the inherited environment: they switch hooks off, or move Claude Code's managed (policy)
 # settings somewhere the user controls. The `--settings` layer re-asserts the hook switches as well, since a
@@ -90,7 +90,7 @@ def check_provider(
                 f"{', '.join(allowed_regions)}; set AWS_REGION to one of them",
             )
     model = env.get("ANTHROPIC_MODEL")
-    if model and not model_allowed(model, profile):
+    if model and not profile.allows_model(model):
         return Refusal(
             "launch.model_not_allowed",
             f"refused ANTHROPIC_MODEL={model}: profile {profile.name!r} allows only "

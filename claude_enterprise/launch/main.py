@@ -17,6 +17,7 @@ from claude_enterprise.constants import Exit as exitcodes
 from . import argv as argv_policy
 from . import environment, settings
 from .claude_bin import ClaudeNotFound, find_claude
+from .refusal import Refusal
 from .settings_sources import load_user_settings
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def launch_main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> in
             identity=resolution.identity.status, claude_args=list(ours.claude_args))
 
     vetted = argv_policy.vet_claude_args(ours.claude_args, profile)
-    if isinstance(vetted, argv_policy.Refusal):
+    if isinstance(vetted, Refusal):
         refused = _refused(vetted.rule_id, vetted.message, ctx, profile.name, ours.claude_args)
         # An option claude does not have, or one missing its value, is the user's usage error (still audited:
         # it may be a newer Claude Code's unvetted flag).

@@ -35,9 +35,11 @@ from claude_enterprise.constants import (
 )
 from claude_enterprise.cost.session import start_usage
 from claude_enterprise.fsutil import create_exclusive, private_dir
+from claude_enterprise.interpreter import bootstrap, python_argv
 
 from . import environment, settings
-from .argv import Refusal, Vetted
+from .argv import Vetted
+from .refusal import Refusal
 
 if TYPE_CHECKING:
     from claude_enterprise.audit import AuditContext
@@ -200,10 +202,9 @@ def hook_argv(session_dir: Path, profile: str) -> list[str]:
     """The PreToolUse command, used when no DecisionServer supplies its own: the hook module run by this
     interpreter, isolated (-I) so neither PYTHONPATH nor a repository's `claude_enterprise/` in the working
     directory can stand in for ours."""
-    root = str(Path(__file__).resolve().parents[2])
-    code = (f"import sys; sys.path.insert(0, {root!r}); from claude_enterprise.enforce.hook import main; "
-            f"sys.exit(main(sys.argv[1:]))")
-    return [sys.executable, "-I", "-c", code, "--session", str(session_dir), "--profile", profile]
+    code = bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))",
+                     site_packages=False)
+    return [*python_argv(site=True), "-c", code, "--session", str(session_dir), "--profile", profile]
 
 
 # The decision server's Unix socket lives in the session dir: sun_path holds 104 bytes on macOS, 108 on

@@ -34,8 +34,8 @@ from claude_enterprise.constants import (
 )
 from claude_enterprise.profiles import Profile
 
-from .argv import Refusal, allowed_modes, is_open, model_allowed
 from .claude_tools import KNOWN_TOOLS
+from .refusal import Refusal
 from .sandbox import managed_sandbox
 
 _EXACT_MATCHER = re.compile(r"^[a-zA-Z0-9_|]+$")
@@ -220,12 +220,12 @@ def vet_user_settings(user: Any, profile: Profile, ours: Mapping[str, Any], wher
     if not isinstance(permissions, Mapping):
         return refuse("a non-object permissions")
     mode = permissions.get("defaultMode")
-    if mode is not None and mode not in allowed_modes(profile):
+    if mode is not None and mode not in profile.allowed_modes:
         return refuse(f"permissions.defaultMode {mode}")
     if permissions.get("disableBypassPermissionsMode", "disable") != "disable":
         return refuse("permissions.disableBypassPermissionsMode")
     models = user.get("availableModels", [])
-    if not isinstance(models, list) or not all(isinstance(m, str) and model_allowed(m, profile)
+    if not isinstance(models, list) or not all(isinstance(m, str) and profile.allows_model(m)
                                                for m in models):
         return refuse("availableModels outside the profile's models")
     if profile.models and any(_GLOB.search(m) for m in models):
@@ -233,9 +233,9 @@ def vet_user_settings(user: Any, profile: Profile, ours: Mapping[str, Any], wher
     if user.get("enforceAvailableModels", True) is not True:
         return refuse("enforceAvailableModels false")
     model = user.get("model")
-    if model is not None and not (isinstance(model, str) and model_allowed(model, profile)):
+    if model is not None and not (isinstance(model, str) and profile.allows_model(model)):
         return refuse(f"model {model}")
-    if not is_open(profile):
+    if not profile.is_open:
         for key in _OPEN_ONLY_KEYS:
             if key in user:
                 return refuse(key)

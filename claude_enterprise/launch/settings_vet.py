@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from claude_enterprise.profiles import Profile
 
-from .argv import Refusal
+from .refusal import Refusal
 from .settings_sources import (
     COMMAND_KEYS,
     Layer,

@@ -13,8 +13,8 @@ import shlex
 from functools import lru_cache
 from typing import Any
 
-from . import arithmetic, launchers, npm_commands, runners, tool_network, tool_writes, variables
-from .directories import Links, cd_target, climbs, join_cwd, sets_physical
+from . import arithmetic, handlers, launchers, npm_commands, runners, tool_network, tool_writes, variables
+from .directories import Links, sets_physical
 from .model import Analysis, Execution, Write
 from .options import parse_options
 from .parser import parse
@@ -38,7 +38,6 @@ from .tables import (
     SED_OPTS,
     SHELL_VALUE_OPTS,
     SHELLS,
-    SU_LIKE,
     TRANSPARENT,
     canonical,
     interpreter_kind,
@@ -48,7 +47,6 @@ from .words import is_pattern, literal, node_text
 from .writers import file_writes, in_place_files
 
 MAX_DEPTH = 8  # nested code strings (`sh -c "eval '...'"`) before we give up and deny
-MAX_CWDS = 16  # possible working directories tracked before they collapse to "unknown"
 MAX_EXECUTIONS = 2000  # a bound on alias/function fan-out
 
 Stdin = tuple[str, "str | None"] | None  # ("pipe"|"text"|"file", value) or None: Claude Code's /dev/null
@@ -94,7 +92,7 @@ class AnalysisError(Exception):
     """The command cannot be analysed with certainty; it must be denied."""
 
 
-class _Frame:
+class Frame:
     """Where the walker is: nesting depth of code strings, the chain of launchers, top level or not."""
 
     __slots__ = ("depth", "src", "top", "via")
@@ -105,8 +103,8 @@ class _Frame:
         self.top = top
         self.src = src  # the UTF-8 source the current tree's byte offsets index
 
-    def inner(self, label: str) -> _Frame:
-        return _Frame(self.depth, (*self.via, label), False, self.src)
+    def inner(self, label: str) -> Frame:
+        return Frame(self.depth, (*self.via, label), False, self.src)
 
 
 def _basename(word: str) -> str:
@@ -123,9 +121,9 @@ def _quote(arg: str | None) -> str:
 
 
 class Analyzer:
-    """One analysis run. Public methods are the callbacks launchers.py uses."""
+    """One analysis run. Public methods are the callbacks of the handler modules (see handlers.py)."""
 
-    top_frame = _Frame(0, (), True, b"")  # where checks made after the walk (variables.settle) stand
+    top_frame = Frame(0, (), True, b"")  # where checks made after the walk (variables.settle) stand
 
     def __init__(self) -> None:
         self.executions: list[Execution] = []
@@ -150,7 +148,7 @@ class Analyzer:
         if execution.name == "set" and sets_physical(execution.args):
             self.physical = True
 
-    def add_code(self, origin: str, name: str, code: str | None, frame: _Frame) -> None:
+    def add_code(self, origin: str, name: str, code: str | None, frame: Frame) -> None:
         if origin == "inline" and code is None:
             origin = "dynamic"  # inline code built at run time cannot be inspected at all
         self.add(Execution("code", name, (), frame.via, origin=origin, code=code, word=name))
@@ -171,7 +169,7 @@ class Analyzer:
         self.writes = self.links.settle(self.writes)
 
     # ----- code strings --------------------------------------------------------------------------------
-    def code(self, text: str | None, frame: _Frame, label: str) -> None:
+    def code(self, text: str | None, frame: Frame, label: str) -> None:
         """Analyse `text` as bash code run by `label` (`bash -c`, `eval`, an alias...)."""
         if text is None:
             self.add_code("dynamic", label, None, frame)
@@ -181,10 +179,10 @@ class Analyzer:
         root, src = parse(text)
         if root.has_error:
             raise AnalysisError(f"the code run by `{label}` is not valid shell syntax")
-        self.visit(root, None, _Frame(frame.depth + 1, (*frame.via, label), False, src))
+        self.visit(root, None, Frame(frame.depth + 1, (*frame.via, label), False, src))
 
     # ----- the syntax tree -----------------------------------------------------------------------------
-    def visit(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+    def visit(self, node: Any, stdin: Stdin, frame: Frame) -> None:
         kind = node.type
         if kind in _LEAVES:
             return
@@ -203,7 +201,7 @@ class Analyzer:
             top = frame.depth == 0 and not frame.via
             for child in node.children:
                 if child.is_named:
-                    self.visit(child, stdin, _Frame(frame.depth, frame.via, top, frame.src))
+                    self.visit(child, stdin, Frame(frame.depth, frame.via, top, frame.src))
         elif kind == "function_definition":
             self._function(node, frame)
         elif kind == "variable_assignment":
@@ -238,7 +236,7 @@ class Analyzer:
         elif kind == "list":
             self._list(node, stdin, frame)
         elif kind in _TRANSPARENT_NODES:
-            inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
+            inner = frame if not frame.top else Frame(frame.depth, frame.via, False, frame.src)
             if kind in _EVALUATING:
                 self._evaluated(node, inner)
             elif kind == "for_statement":
@@ -250,10 +248,10 @@ class Analyzer:
         else:
             raise AnalysisError(f"unsupported shell construct `{kind}`")
 
-    def _list(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+    def _list(self, node: Any, stdin: Stdin, frame: Frame) -> None:
         """`a && b` / `a || b` / `a; b`. What follows `cd DIR &&` runs only if the cd succeeded, so there
         the directory before it no longer applies (`cd build && rm -rf *` stays inside build)."""
-        inner = frame if not frame.top else _Frame(frame.depth, frame.via, False, frame.src)
+        inner = frame if not frame.top else Frame(frame.depth, frame.via, False, frame.src)
         children = node.children
         for index, child in enumerate(children):
             if not child.is_named:
@@ -264,7 +262,7 @@ class Analyzer:
             if follows == "&&" and child.type == "command" and self.last_cd is not None:
                 self.cwds = self.last_cd
 
-    def _function(self, node: Any, frame: _Frame) -> None:
+    def _function(self, node: Any, frame: Frame) -> None:
         name_node = node.child_by_field_name("name")
         body = node.child_by_field_name("body")
         name = literal(name_node, frame.src) if name_node is not None else None
@@ -278,10 +276,10 @@ class Analyzer:
             if child.type in _REDIRECTS:
                 self._redirect(child, frame)
 
-    def _assignment(self, node: Any, frame: _Frame) -> None:
+    def _assignment(self, node: Any, frame: Frame) -> None:
         variables.assignment(self, node, frame)
 
-    def _evaluated(self, node: Any, frame: _Frame) -> None:
+    def _evaluated(self, node: Any, frame: Frame) -> None:
         """Arithmetic contexts, substring offsets and indirection (arithmetic.py)."""
         kind = node.type
         if kind == "compound_statement" or kind == "arithmetic_expansion" or kind == "c_style_for_statement":
@@ -302,7 +300,7 @@ class Analyzer:
         else:
             arithmetic.expansion(self, node, frame)
 
-    def check_variable(self, name: str, value: str | None, frame: _Frame) -> None:
+    def check_variable(self, name: str, value: str | None, frame: Frame) -> None:
         """Assignments that make code run: a command in GIT_SSH_COMMAND, a loader such as LD_PRELOAD;
         or that configure allowed tools (registries, proxies, npm settings naming programs)."""
         tool_network.check_variable(self, name, value, frame)
@@ -320,7 +318,7 @@ class Analyzer:
         elif name in LOADER_VARIABLES or name.startswith(LOADER_VARIABLE_PREFIXES):
             self.add_code("config", name, value, frame)
 
-    def _redirected(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+    def _redirected(self, node: Any, stdin: Stdin, frame: Frame) -> None:
         body = node.child_by_field_name("body")
         after: list[Any] = []
         # tree-sitter-bash attaches `a && b > f` to the whole list: record writes after the body, so a
@@ -354,7 +352,7 @@ class Analyzer:
     def _redirect(
         self,
         node: Any,
-        frame: _Frame,
+        frame: Frame,
         stdin: Stdin = None,
         after: list[Any] | None = None,
         writes: list[tuple[str | None, str]] | None = None,
@@ -428,7 +426,7 @@ class Analyzer:
                     self.visit(child, None, frame)
         return ("text", text)
 
-    def _command(self, node: Any, stdin: Stdin, frame: _Frame) -> None:
+    def _command(self, node: Any, stdin: Stdin, frame: Frame) -> None:
         # tree-sitter-bash splits one shell word after a quoted part when a backslash follows
         # (`cu'r'\l` becomes `cu'r'` and `\l`). Pieces with no space between them are one word in bash,
         # so adjacent pieces are merged; where a split piece would leave an assignment or a redirection
@@ -489,7 +487,7 @@ class Analyzer:
             self.run(argv, stdin, frame)
 
     # ----- argv dispatch -------------------------------------------------------------------------------
-    def run(self, argv: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+    def run(self, argv: list[str | None], stdin: Stdin, frame: Frame) -> None:
         """Judge one argv: a program, or something that runs other things."""
         if not argv:
             return
@@ -509,15 +507,15 @@ class Analyzer:
             self.add(Execution("program", name, tuple(args), frame.via, word=word))
             self.code(" ".join([self.aliases[word], *map(_quote, args)]), frame, f"alias {word}")
             return
-        if plain and word in variables.BUILTINS:
-            variables.BUILTINS[word](self, word, name, args, stdin, frame)
+        if plain and word in handlers.VARIABLE_BUILTINS:
+            handlers.VARIABLE_BUILTINS[word](self, word, name, args, stdin, frame)
             return
         if key == "coproc":
             raise AnalysisError("`coproc` is not supported; run the command directly")
         for target, via in tool_writes.TOOLS.get(canonical(key), _no_writes)(args):
             self.add_write(target, via)
-        handler = _HANDLERS.get(key)
-        if handler is not None and (plain or key not in _BUILTIN_ONLY):
+        handler = handlers.HANDLERS.get(key)
+        if handler is not None and (plain or key not in handlers.BUILTIN_ONLY):
             handler(self, word, name, args, stdin, frame)
             return
         for write in file_writes(key, tuple(args)):
@@ -545,14 +543,14 @@ class Analyzer:
         else:
             self._program(word, name, args, stdin, frame)
 
-    def _program(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+    def _program(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: Frame) -> None:
         reads = (stdin[1],) if stdin is not None and stdin[0] == "file" else ()
         self.add(Execution("program", name, tuple(args), frame.via, word=word, cwds=tuple(self.cwds), reads=reads))
         if name.lower() == "tee":
             self._tee(args)
 
     def _wrapper(
-        self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame, *, transparent: bool
+        self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: Frame, *, transparent: bool
     ) -> None:
         key = name.lower()
         opts = TRANSPARENT[key] if transparent else PRIVILEGED[key]
@@ -589,7 +587,7 @@ class Analyzer:
             return
         self.run(command, stdin, inner)
 
-    def _shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+    def _shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         code_mode = False
         stdin_mode = False
@@ -622,7 +620,7 @@ class Analyzer:
         elif stdin is not None:
             self.stdin_code(name, stdin, frame, shell=True)
 
-    def stdin_code(self, name: str, stdin: tuple[str, str | None], frame: _Frame, *, shell: bool) -> None:
+    def stdin_code(self, name: str, stdin: tuple[str, str | None], frame: Frame, *, shell: bool) -> None:
         """A shell or interpreter reading its program from stdin."""
         source, value = stdin
         if source == "pipe":
@@ -634,7 +632,7 @@ class Analyzer:
         else:
             self.add_code("inline", name, value, frame)
 
-    def _foreign_shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+    def _foreign_shell(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         for i, arg in enumerate(args):
             if arg is None or arg in FOREIGN_SHELL_CODE_OPTS or (arg.startswith("-") and arg.endswith("c")):
@@ -643,7 +641,7 @@ class Analyzer:
         if not args and stdin is not None:
             self.stdin_code(name, stdin, frame, shell=False)
 
-    def _interpreter(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
+    def _interpreter(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: Frame) -> None:
         kind = interpreter_kind(name.lower()) or ""
         spec = INTERPRETERS[kind]
         i = 0
@@ -694,7 +692,7 @@ class Analyzer:
         if (not rest or rest[0] == "-") and stdin is not None:
             self.stdin_code(name, stdin, frame, shell=False)
 
-    def _awk(self, word: str, name: str, args: list[str | None], frame: _Frame) -> None:
+    def _awk(self, word: str, name: str, args: list[str | None], frame: Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         parsed = parse_options(args, AWK_OPTS)
         if parsed.command is None:
@@ -706,7 +704,7 @@ class Analyzer:
         if program is None or AWK_EXECUTES.search(program):
             self.add_code("inline", name, program, frame)
 
-    def _sed(self, word: str, name: str, args: list[str | None], frame: _Frame) -> None:
+    def _sed(self, word: str, name: str, args: list[str | None], frame: Frame) -> None:
         self.add(Execution("program", name, tuple(args), frame.via, word=word))
         plain = [a for a in args if a is None or not SED_INPLACE.match(a)]
         parsed = parse_options(plain, SED_OPTS)
@@ -729,217 +727,6 @@ class Analyzer:
             if arg is None or not arg.startswith("-"):
                 self.add_write(arg, "tee")
 
-    # ----- builtins ------------------------------------------------------------------------------------
-    def _eval(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        text = None if any(a is None for a in args) else " ".join(a for a in args if a is not None)
-        self.code(text, frame, "eval")
-
-    def _source(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        self.add_code("source", args[0] if args and args[0] else "?", None, frame)
-
-    def _trap(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        if len(args) >= 2 and (args[0] is None or not args[0].startswith("-")):
-            self.code(args[0], frame, "trap")
-
-    def _alias(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        for arg in args:
-            if arg is None:
-                self.add_code("dynamic", "alias", None, frame)
-                continue
-            alias_name, eq, value = arg.partition("=")
-            if eq:
-                self.aliases[alias_name] = value
-                self.code(value, frame, f"alias {alias_name}")
-
-    def _cd(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        target, searched = cd_target(name, args)
-        new = [join_cwd(cwd, target) for cwd in self.cwds]
-        # Directories CDPATH may redirect (and those below them): unknown if the command sets CDPATH.
-        self.cdpath_cwds.update(n for n, c in zip(new, self.cwds, strict=True) if searched or c in self.cdpath_cwds)
-        # Likewise `..` from a directory entered by name, if bash follows links physically.
-        self.physical = self.physical or any(a is not None and a.startswith("-") and "P" in a for a in args)
-        climbing = target is not None and climbs(target)
-        self.climbed_cwds.update(
-            n for n, c in zip(new, self.cwds, strict=True) if (climbing and c != "") or c in self.climbed_cwds
-        )
-        self.last_cd = list(dict.fromkeys(new))
-        merged = list(dict.fromkeys([*self.cwds, *new]))
-        self.cwds = merged if len(merged) <= MAX_CWDS else [*merged[: MAX_CWDS - 1], None]
-
-    def _command_builtin(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        i = 0
-        while i < len(args) and args[i] in ("-p", "-v", "-V", "-pv", "-pV", "--"):
-            if args[i] in ("-v", "-V", "-pv", "-pV"):
-                self.add(Execution("program", "type", tuple(args), frame.via, word=word))
-                return
-            i += 1
-        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
-        self.run(args[i:], stdin, frame.inner(name))
-
-    def _exec(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
-        i = 0
-        while i < len(args):
-            arg = args[i]
-            if arg == "-a":
-                i += 2
-            elif arg in ("-c", "-l", "-cl", "-lc"):
-                i += 1
-            elif arg == "--":
-                i += 1
-                break
-            else:
-                break
-        self.run(args[i:], stdin, frame.inner(name))
-
-    def _builtin(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
-        self.run(args, stdin, frame.inner(name))
-
-    def _su(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        i = 0
-        codes: list[str | None] = []
-        while i < len(args):
-            arg = args[i]
-            if arg is None:
-                codes.append(None)
-                break
-            if arg in SU_LIKE.code:
-                codes.append(args[i + 1] if i + 1 < len(args) else None)
-                i += 2
-                continue
-            if arg.startswith("--") and "=" in arg and arg.split("=", 1)[0] in SU_LIKE.code:
-                codes.append(arg.split("=", 1)[1])
-            elif arg in SU_LIKE.value:
-                i += 1
-            i += 1
-        for code in codes:
-            self.code(code, frame, f"{name} -c")
-
-    def _hash(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        """`hash -p PATH NAME` makes NAME run PATH: the path is judged now, later calls of NAME as it."""
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        if "-p" in args:
-            index = args.index("-p")
-            path = args[index + 1] if index + 1 < len(args) else None
-            self.run([path], None, frame.inner("hash -p"))
-            for alias in args[index + 2 :]:
-                if alias is not None and path is not None:
-                    self.aliases[alias] = shlex.quote(path)
-
-    def _enable(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        """`enable -f library.so NAME` loads a shared object into the shell: opaque code."""
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        if any(a is None or (a.startswith("-") and "f" in a) for a in args):
-            self.add_code("config", "enable -f", None, frame)
-
-    def _find(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        i = 0
-        while i < len(args):
-            arg = args[i]
-            if arg in ("-exec", "-execdir", "-ok", "-okdir"):
-                end = i + 1
-                while end < len(args) and args[end] not in (";", "+"):
-                    end += 1
-                self.run(list(args[i + 1 : end]), None, frame.inner(f"find {arg}"))
-                i = end + 1
-                continue
-            if arg in ("-fprint", "-fprint0", "-fprintf", "-fls"):
-                self.add_write(args[i + 1] if i + 1 < len(args) else None, f"find {arg}")
-            i += 1
-
-    def _watch(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
-        i = 0
-        exec_mode = False
-        while i < len(args):
-            arg = args[i]
-            if arg is None:
-                self.add(Execution("program", None, (), frame.via))
-                return
-            if arg in ("-n", "--interval", "-q", "--equexit"):
-                i += 2
-                continue
-            if arg == "--":
-                i += 1
-                break
-            if not arg.startswith("-"):
-                break
-            if arg in ("-x", "--exec"):
-                exec_mode = True
-            i += 1
-        rest = args[i:]
-        if exec_mode:
-            self.run(rest, None, frame.inner(name))
-        elif rest:
-            # watch hands its arguments, joined by spaces, to `sh -c`.
-            joined = None if any(a is None for a in rest) else " ".join(a for a in rest if a is not None)
-            self.code(joined, frame, "watch")
-
-    def _busybox(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("program", name, tuple(args), frame.via, word=word))
-        if args and (args[0] is None or not args[0].startswith("-")):
-            self.run(args, stdin, frame.inner(name))
-
-    def _parallel(self, word: str, name: str, args: list[str | None], stdin: Stdin, frame: _Frame) -> None:
-        self.add(Execution("wrapper", name, tuple(args), frame.via, word=word))
-        separators = {":::", "::::", ":::+", "::::+"}
-        split = next((i for i, a in enumerate(args) if a in separators), len(args))
-        head = args[:split]
-        i = 0
-        while i < len(head):
-            arg = head[i]
-            if arg is None or not arg.startswith("-"):
-                break
-            if arg in ("-j", "--jobs", "-N", "-n", "--max-args", "-I", "--colsep", "-d", "--delimiter"):
-                i += 2
-            elif arg in ("-k", "--keep-order", "-0", "--null", "-q", "--quote", "-v", "--verbose", "--dry-run"):
-                i += 1
-            else:
-                self.add(Execution("program", None, (), frame.via))
-                return
-        command = head[i:]
-        # GNU parallel runs its command template through a shell; with no template each input is one.
-        templates = [command] if command else [[a] for a in args[split:] if a not in separators]
-        for template in templates:
-            text = None if any(a is None for a in template) else " ".join(a for a in template if a is not None)
-            self.code(text, frame, "parallel")
-
-
-_HANDLERS = {
-    "eval": Analyzer._eval,
-    "source": Analyzer._source,
-    ".": Analyzer._source,
-    "trap": Analyzer._trap,
-    "alias": Analyzer._alias,
-    "cd": Analyzer._cd,
-    "pushd": Analyzer._cd,
-    "popd": Analyzer._cd,
-    "command": Analyzer._command_builtin,
-    "exec": Analyzer._exec,
-    "builtin": Analyzer._builtin,
-    "su": Analyzer._su,
-    "runuser": Analyzer._su,
-    "find": Analyzer._find,
-    "hash": Analyzer._hash,
-    "enable": Analyzer._enable,
-    "gfind": Analyzer._find,
-    "watch": Analyzer._watch,
-    "busybox": Analyzer._busybox,
-    "parallel": Analyzer._parallel,
-}
-# Names that are shell builtins only: `/usr/bin/eval` is no builtin, so a path is just a program.
-_BUILTIN_ONLY = frozenset(
-    {"eval", "source", ".", "trap", "alias", "cd", "pushd", "popd", "command", "exec", "builtin", "hash", "enable"}
-)
-
 
 @lru_cache(maxsize=1024)
 def analyze(command: str) -> Analysis:
@@ -954,7 +741,7 @@ def analyze(command: str) -> Analysis:
         root, src = parse(command)
         if root.has_error:
             return Analysis((), (), "the command is not valid shell syntax")
-        analyzer.visit(root, None, _Frame(0, (), True, src))
+        analyzer.visit(root, None, Frame(0, (), True, src))
         variables.settle(analyzer)
         analyzer.settle_places()
     except AnalysisError as exc:

@@ -11,6 +11,7 @@ command counts everywhere, which only adds scrutiny (loops and functions run in 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import arithmetic
@@ -400,8 +401,8 @@ def harmless_prefix(name: str, command: str | None) -> bool:
     return name == "IFS" and command in ("read", "mapfile", "readarray")
 
 
-# Bash builtins that set variables from text; judged only when the word is the plain builtin name.
-BUILTINS = {
+# Bash builtins that set variables from text (dispatched through handlers.VARIABLE_BUILTINS).
+BUILTINS: dict[str, Callable[..., None]] = {
     "read": _read,
     "mapfile": _mapfile,
     "readarray": _mapfile,

@@ -5,6 +5,7 @@ Standard library only: the hook and the exec gate use it on every tool call.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -13,6 +14,14 @@ FILE_WRITE_LEVELS = ("none", "project", "any")
 NETWORK_LEVELS = ("deny", "restricted", "allow")
 EXEC_MODES = ("off", "monitor", "enforce")
 PERMISSION_MODES = ("plan", "default", "acceptEdits")
+# Claude Code's permission modes, by how much they let run without a human or a rule saying so. `dontAsk`
+# denies whatever is not pre-approved, so it is narrower than `default`; `auto` lets a classifier approve and
+# `bypassPermissions` approves everything: both are wider than any profile grants.
+_MODES_ALLOWED = {
+    "plan": frozenset({"plan"}),
+    "default": frozenset({"plan", "default", "dontAsk"}),
+    "acceptEdits": frozenset({"plan", "default", "dontAsk", "acceptEdits"}),
+}
 FILE_READ_LEVELS = ("project", "any")
 
 
@@ -106,6 +115,24 @@ class Profile(NamedTuple):
         """One deny list for every layer: what the shell rules deny, plus the exec-only extras, so the process
         guard and the PATH shims refuse in project code what the analyzer refuses in Claude's commands."""
         return tuple(dict.fromkeys((*self.shell.deny, *self.exec.deny)))
+
+    @property
+    def allowed_modes(self) -> frozenset[str]:
+        """Claude Code permission modes a session of this profile may use (unknown profile mode: plan only)."""
+        return _MODES_ALLOWED.get(self.permission_mode, frozenset({"plan"}))
+
+    def allows_model(self, model: str) -> bool:
+        """True when `model` matches one of the profile's model ids, aliases or glob patterns (no list: any)."""
+        if not self.models:
+            return True
+        candidate = model.strip().lower()
+        return bool(candidate) and any(fnmatch.fnmatchcase(candidate, p.lower()) for p in self.models)
+
+    @property
+    def is_open(self) -> bool:
+        """A profile that already allows any command, write and network access: extra tools add nothing."""
+        shell, files, network = self.shell.mode, self.file_write, self.network_access
+        return shell == "denylist" and files == "any" and network == "allow"
 
     def is_narrower_or_equal(self, ceiling: Profile) -> bool:
         """May a user ask for `self` when `ceiling` is the most they are granted?

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from claude_enterprise.enforce.server import DecisionServer, _bootstrap, python_command
+from claude_enterprise.enforce.server import DecisionServer
+from claude_enterprise.interpreter import bootstrap, python_argv
 from claude_enterprise.resolve import resolve
 from tests.support.launcher import audit_events
 
@@ -93,9 +94,10 @@ def hook_argv(server: DecisionServer | None, profile: str | None = None) -> list
     if server is not None:
         entry = server.hook_command()
         return [entry["command"], *entry["args"]]
-    code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
+    code = bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))",
+                     site_packages=True)
     extra = ["--profile", profile] if profile else []
-    return [*python_command(), "-c", code, *extra]
+    return [*python_argv(site=False), "-c", code, *extra]
 
 
 def run_hook(argv: list[str], stdin: bytes | str | dict[str, Any], env: Mapping[str, str],

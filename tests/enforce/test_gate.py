@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from claude_enterprise.enforce.gate import REFUSED
-from claude_enterprise.enforce.server import DecisionServer, _bootstrap, python_command
+from claude_enterprise.enforce.server import DecisionServer
+from claude_enterprise.interpreter import bootstrap, python_argv
 from tests.enforce.conftest import decisions
 from tests.enforce.wrapping import claude_wrap
 
@@ -34,7 +35,8 @@ def run_gate(argv: list[str], wrapped: str | list[str], env: Mapping[str, str],
 
 
 def standalone_gate() -> list[str]:
-    return [*python_command(), "-c", _bootstrap("from claude_enterprise.enforce.gate import main\nsys.exit(main())")]
+    code = bootstrap("from claude_enterprise.enforce.gate import main\nsys.exit(main())", site_packages=True)
+    return [*python_argv(site=False), "-c", code]
 
 
 def test_allowed_command_runs_with_its_exit_status(serve: Serve, enforce_env: dict[str, str], project: Path,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from claude_enterprise.launch.argv import (
-    Refusal,
     UsageError,
     Vetted,
     split_our_options,
     vet_claude_args,
 )
+from claude_enterprise.launch.refusal import Refusal
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.profiles import Profile, load_catalog
 

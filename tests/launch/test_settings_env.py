@@ -9,7 +9,7 @@ import pytest
 
 from claude_enterprise.constants import HOOK_MATCHERS
 from claude_enterprise.launch import environment, settings
-from claude_enterprise.launch.argv import Refusal
+from claude_enterprise.launch.refusal import Refusal
 from claude_enterprise.launch.settings import matcher_matches
 from claude_enterprise.launch.settings_sources import load_user_settings
 from claude_enterprise.paths import bundled_policies_dir
