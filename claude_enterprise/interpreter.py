@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)  # the directory holding this claude_enterprise/
+# What the hook's command runs, passed to `bootstrap`: the hook's own parser, never the CLI's.
+HOOK_CALL = "from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))"
 
 
 def python_argv(*, site: bool) -> list[str]:

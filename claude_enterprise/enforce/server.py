@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from claude_enterprise.constants import HOOK_TIMEOUT_S
 from claude_enterprise.enforce import approvals, protocol
 from claude_enterprise.enforce.decider import SESSION_FILE, Decider, claude_config_dir, session_document
-from claude_enterprise.interpreter import bootstrap, python_argv
+from claude_enterprise.interpreter import HOOK_CALL, bootstrap, python_argv
 from claude_enterprise.launch.settings import hook_entries
 from claude_enterprise.policy.model import Decision
 
@@ -150,7 +150,7 @@ class DecisionServer:
         shell, and not through the exec gate, which wraps shell-form hook commands too."""
         self._started()
         python = python_argv(site=False)
-        code = bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))",
+        code = bootstrap(HOOK_CALL,
                          site_packages=True)
         return {
             "type": "command",

@@ -35,7 +35,7 @@ from claude_enterprise.constants import (
 )
 from claude_enterprise.cost.session import start_usage
 from claude_enterprise.fsutil import create_exclusive, private_dir
-from claude_enterprise.interpreter import bootstrap, python_argv
+from claude_enterprise.interpreter import HOOK_CALL, bootstrap, python_argv
 
 from . import environment, settings
 from .argv import Vetted
@@ -202,7 +202,7 @@ def hook_argv(session_dir: Path, profile: str) -> list[str]:
     """The PreToolUse command, used when no DecisionServer supplies its own: the hook module run by this
     interpreter, isolated (-I) so neither PYTHONPATH nor a repository's `claude_enterprise/` in the working
     directory can stand in for ours."""
-    code = bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))",
+    code = bootstrap(HOOK_CALL,
                      site_packages=False)
     return [*python_argv(site=True), "-c", code, "--session", str(session_dir), "--profile", profile]
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from claude_enterprise.enforce.server import DecisionServer
-from claude_enterprise.interpreter import bootstrap, python_argv
+from claude_enterprise.interpreter import HOOK_CALL, bootstrap, python_argv
 from claude_enterprise.resolve import resolve
 from tests.support.launcher import audit_events
 
@@ -94,7 +94,7 @@ def hook_argv(server: DecisionServer | None, profile: str | None = None) -> list
     if server is not None:
         entry = server.hook_command()
         return [entry["command"], *entry["args"]]
-    code = bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))",
+    code = bootstrap(HOOK_CALL,
                      site_packages=True)
     extra = ["--profile", profile] if profile else []
     return [*python_argv(site=False), "-c", code, *extra]
