@@ -26,7 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from claude_enterprise.enforce.server import DecisionServer, _bootstrap, python_command  # noqa: E402
+from claude_enterprise.enforce.server import DecisionServer  # noqa: E402
+from claude_enterprise.interpreter import HOOK_CALL, bootstrap, python_argv  # noqa: E402
 from claude_enterprise.resolve import resolve  # noqa: E402
 from tests.enforce.wrapping import claude_wrap  # noqa: E402
 
@@ -108,7 +109,7 @@ def main() -> None:
 
         server = DecisionServer(resolve("restricted", env), "bench", root / "session",
                                 project_dirs=(str(project),)).start()
-        code = _bootstrap("from claude_enterprise.enforce.hook import main\nsys.exit(main(sys.argv[1:]))")
+        code = bootstrap(HOOK_CALL, site_packages=True)
         try:
             entry = server.hook_command()
             results = interleaved({
@@ -119,7 +120,7 @@ def main() -> None:
                 "gate (in the sandbox: hook's allow, outbox)": ([sandboxed, wrapped], b"", str(project)),
                 "bash -c (same string, no gate)": (["/bin/bash", "-c", wrapped], b"", str(project)),
                 "hook (standalone, resolves in-process)": (
-                    [*python_command(), "-c", code, "--profile", "restricted"], payload, str(project)),
+                    [*python_argv(site=False), "-c", code, "--profile", "restricted"], payload, str(project)),
             }, runs, env)
         finally:
             server.stop()
