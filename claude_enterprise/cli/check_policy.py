@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -70,22 +71,35 @@ def check_claude(env: Mapping[str, str]) -> Check:
         claude = find_claude(env)
     except ClaudeNotFound as exc:
         return Check("claude", FAIL, str(exc))
+    if os.geteuid() == 0 and not paths.is_admin_owned(claude):
+        # MDM runs this check as root (Jamf extension attributes, the pkg's postinstall): executing a claude
+        # a user can replace (npm's global prefix, /opt/homebrew) would run the user's code as root.
+        return Check("claude", WARN, f"{claude} found, not run: as root only an administrator-owned claude is "
+                                     "executed (a user could replace this one); run the check as the user")
     version = claude_version(claude, paths.state_dir() / "claude-version.json")
     if version is None:
         return Check("claude", FAIL, f"{claude} did not answer --version")
     return Check("claude", PASS, f"{claude} version {version}")
 
 
-def missing_programs(data: Any) -> list[str]:
-    """The hook and gate executables the managed settings name but this machine lacks: a missing hook
-    command lets every call through (hooks fail open), a missing gate breaks every Bash call."""
+def program_problems(data: Any) -> list[str]:
+    """What is wrong with the hook and gate executables the managed settings name: a missing hook command
+    lets every call through (hooks fail open), a missing gate breaks every Bash call, and either one a user
+    can write can be swapped for a no-op."""
     if not isinstance(data, Mapping):
         return []
     wanted = [program for _, program in our_hooks(data)]
     prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
     if prefix:
         wanted.append(prefix)
-    return [f"{p} is not an executable file" for p in wanted if not (os.path.isfile(p) and os.access(p, os.X_OK))]
+    problems = []
+    for program in wanted:
+        if not (os.path.isabs(program) and os.path.isfile(program) and os.access(program, os.X_OK)):
+            problems.append(f"{program} is not an executable file named by an absolute path")
+        elif not paths.is_admin_owned(Path(program)):
+            # Compliant settings naming a hook the user can rewrite would let them swap it for a no-op.
+            problems.append(f"{program} is writable by non-administrators (a user could replace it)")
+    return problems
 
 
 def check_managed_settings() -> Check:
@@ -96,7 +110,7 @@ def check_managed_settings() -> Check:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return Check("managed_settings", FAIL, f"{path}: unreadable or not JSON ({exc})")
-    problems = managed_settings_findings(data) + missing_programs(data)
+    problems = managed_settings_findings(data) + program_problems(data)
     if not paths.is_admin_owned(path):
         problems.append("the file is writable by non-administrators")
     if problems:

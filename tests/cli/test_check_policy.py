@@ -114,6 +114,41 @@ def test_managed_settings_consistency(env, tmp_path):
     assert "disableAllHooks is true" in checks(result)["managed_settings"]["detail"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: compares administrator-owned and user-owned files")
+def test_a_hook_or_gate_a_user_can_replace_is_not_compliant(env, tmp_path):
+    target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in ("claude-enterprise", "claude-enterprise-gate"):
+        (bindir / name).write_text("#!/bin/sh\n")
+        (bindir / name).chmod(0o755)
+    os.chown(bindir / "claude-enterprise-gate", 65534, 65534)  # the user's own copy: swappable for a no-op
+    target.write_text(json.dumps(managed_settings(str(bindir / "claude-enterprise"),
+                                                  str(bindir / "claude-enterprise-gate"))))
+    result = run(env, "--check-policy", "--json")
+    detail = checks(result)["managed_settings"]["detail"]
+    assert result.returncode == 1 and "claude-enterprise-gate is writable by non-administrators" in detail
+    assert "bin/claude-enterprise is writable" not in detail
+    target.write_text(json.dumps(managed_settings("claude-enterprise", str(bindir / "claude-enterprise-gate"))))
+    result = run(env, "--check-policy", "--json")
+    assert "no PreToolUse hook running `/ABSOLUTE/PATH/" in checks(result)["managed_settings"]["detail"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the probe is skipped only when running as root")
+def test_as_root_a_claude_a_user_can_replace_is_never_run(env, tmp_path):
+    """MDM runs --check-policy as root: a user's claude must not run with root's rights."""
+    marker = tmp_path / "ran-as-root"
+    claude = tmp_path / "user-bin" / "claude"
+    claude.parent.mkdir()
+    claude.write_text(f"#!/bin/sh\ntouch {marker}\necho 2.1.197\n")
+    claude.chmod(0o755)
+    os.chown(claude, 65534, 65534)
+    result = run({**env, "CLAUDE_ENTERPRISE_CLAUDE_BIN": str(claude)}, "--check-policy", "--json")
+    check = checks(result)["claude"]
+    assert check["status"] == "warn" and "not run" in check["detail"], check
+    assert not marker.exists()
+
+
 def test_managed_settings_template_blocks_foreign_hooks():
     template = managed_settings("/usr/local/bin/claude-enterprise", "/usr/local/bin/claude-enterprise-gate")
     assert template["allowManagedHooksOnly"] is True and managed_settings_findings(template) == []
