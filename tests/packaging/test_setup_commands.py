@@ -17,7 +17,8 @@ def readme_commands() -> list[str]:
 def test_ci_runs_the_readme_test_command() -> None:
     main, test = readme_commands()
     ci = [line for line in (REPO / ".ci/run").read_text().splitlines() if line.startswith("apt-get ")]
-    assert ci == [test]
+    # `set -e` does not stop at a failure inside an `&&` list, so CI must end the line with its own exit.
+    assert ci == [f"{test} || exit 1"]
     assert main.endswith("&& claude-enterprise --check-policy") and test.endswith("&& python3 -m pytest")
 
 
