@@ -5,6 +5,7 @@ strings, each row as `[{"field": ..., "value": ...}]`; `rows` turns them into di
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from typing import Any
 
@@ -38,17 +39,34 @@ def rows(response: dict[str, Any]) -> list[dict[str, str]]:
             for row in response.get("results", [])]
 
 
+_LIMIT = re.compile(r"\|\s*limit\s+(\d+)\s*$")
+
+
+def stated_limit(query: str) -> int | None:
+    """The row limit the query ends with (`| limit N`), if any."""
+    match = _LIMIT.search(query.strip())
+    return int(match.group(1)) if match else None
+
+
 def run_query(client: Any, name: str, query: str, log_group: str, start_s: int, end_s: int, *,
-              wait_s: float = DEFAULT_WAIT_S, poll_s: float = POLL_S) -> list[dict[str, str]]:
+              wait_s: float = DEFAULT_WAIT_S, poll_s: float = POLL_S, whole: bool = False) -> list[dict[str, str]]:
     """The rows of `query` over [start_s, end_s] (epoch seconds) of `log_group`; InsightsError on failure or
-    when the query is still running after `wait_s` (it is then stopped, so it bills no further)."""
+    when the query is still running after `wait_s` (it is then stopped, so it bills no further).
+
+    `whole`: the caller counts the rows, so rows cut at the query's own limit are an error, never a silent
+    undercount."""
     query_id = client.start_query(logGroupName=log_group, startTime=start_s, endTime=end_s,
                                   queryString=query)["queryId"]
     deadline = time.monotonic() + wait_s
     while True:
         response = client.get_query_results(queryId=query_id)
         if finished(name, str(response.get("status"))):
-            return rows(response)
+            found = rows(response)
+            limit = stated_limit(query) if whole else None
+            if limit is not None and len(found) >= limit:
+                raise InsightsError(f"Logs Insights query {name!r} returned its limit of {limit} rows, so the "
+                                    "report would undercount; narrow the period with --since/--until")
+            return found
         if time.monotonic() >= deadline:
             with contextlib.suppress(Exception):  # already ended, or not permitted: the error below says enough
                 client.stop_query(queryId=query_id)

@@ -72,8 +72,8 @@ def _fleet_report(log_group: str, region: str, endpoint_url: str | None, since_m
     # Insights takes whole seconds: round the end up, or the events of the current second (the ones just
     # shipped) fall outside the period.
     start_s, end_s = (since_ms or 0) // 1000, -(-(until_ms or now_ms) // 1000)
-    results = {name: run_query(client, name, insights_query(name), log_group, start_s, end_s, wait_s=wait_s)
-               for name in QUERIES}
+    results = {name: run_query(client, name, insights_query(name), log_group, start_s, end_s, wait_s=wait_s,
+                               whole=True) for name in QUERIES}
     return from_insights(results, since_ms=since_ms, until_ms=until_ms, now_ms=now_ms, source=label,
                          tamper=_cloudwatch_tamper(client, log_group))
 

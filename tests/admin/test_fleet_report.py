@@ -18,7 +18,7 @@ import pytest
 
 from claude_enterprise.admin.compliance import build
 from claude_enterprise.admin.fleet_report import QUERIES, from_insights, insights_ms
-from claude_enterprise.admin.insights_run import InsightsError, finished, rows, run_query
+from claude_enterprise.admin.insights_run import InsightsError, finished, rows, run_query, stated_limit
 from claude_enterprise.admin.monitoring import dashboard_body, insights_queries
 from claude_enterprise.audit.events import parse_ts_ms
 from claude_enterprise.audit.shipper import ship
@@ -139,6 +139,20 @@ def test_queries_run_on_the_moto_server_poll_to_completion_and_parse_rows(tmp_pa
     assert len(found) == 3 and stamps == sorted(stamps, reverse=True) and min(stamps) >= newest[2]
     assert {json.loads(r["@message"])["event_id"] for r in found} <= {json.loads(m)["event_id"] for m in messages}
     assert all(insights_ms(r["@timestamp"]) == parse_ts_ms(json.loads(r["@message"])["ts"]) for r in found)
+
+
+def test_rows_cut_at_the_query_limit_are_an_error_when_the_caller_counts_them(tmp_path: Path) -> None:
+    """A fleet-month can hold more groups than a query's `limit`: a report counting the rows must not
+    silently undercount (moto applies `limit`, so this runs on the real server)."""
+    group, messages = shipped(tmp_path)
+    logs = boto3.client("logs", region_name=REGION)
+    query = f"fields @timestamp, @message | sort @timestamp desc | limit {len(messages) - 1}"
+    assert len(run_query(logs, "cut", query, group, 0, 2**31 - 1, wait_s=30, poll_s=0.05)) == len(messages) - 1
+    with pytest.raises(InsightsError, match=r"'cut' returned its limit of \d+ rows, so the report would undercount"):
+        run_query(logs, "cut", query, group, 0, 2**31 - 1, wait_s=30, poll_s=0.05, whole=True)
+    whole = f"fields @timestamp, @message | limit {len(messages) + 1}"
+    assert len(run_query(logs, "all", whole, group, 0, 2**31 - 1, wait_s=30, poll_s=0.05, whole=True)) == len(messages)
+    assert stated_limit("stats count(*) by x\n| limit 10000\n") == 10000 and stated_limit("fields a") is None
 
 
 def test_admin_audit_over_moto_says_which_query_it_could_not_read(tmp_path: Path) -> None:
