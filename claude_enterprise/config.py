@@ -117,6 +117,11 @@ def _alarm_period(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and 60 <= v <= 86_400 and v % 60 == 0
 
 
+def _silent_period(v: Any) -> bool:
+    """At least one heartbeat interval (300 s): a shorter period would flap between heartbeats."""
+    return _alarm_period(v) and v >= 300
+
+
 def _band(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 10
 
@@ -154,7 +159,7 @@ _VALIDATORS: dict[str, tuple[Any, str]] = {
     "alarm_failed_auth_threshold": (_count, "a whole number of at least 1"),
     "alarm_region_threshold": (_count, "a whole number of at least 1"),
     "alarm_expected_hosts": (_count, "a whole number of at least 1"),
-    "alarm_silent_period_s": (_alarm_period, "whole minutes in seconds, 60 to 86400"),
+    "alarm_silent_period_s": (_silent_period, "whole minutes in seconds, 300 (one heartbeat interval) to 86400"),
     "alarm_cost_band": (_band, "a number of standard deviations above 0, at most 10"),
 }
 

@@ -131,6 +131,14 @@ def parse_period(text: str) -> int:
     return seconds
 
 
+def parse_silent_period(text: str) -> int:
+    """`parse_period`, at least one heartbeat interval (5 minutes): a shorter one would flap."""
+    seconds = parse_period(text)
+    if seconds < 300:
+        raise ValueError("at least 5 minutes (300 seconds), one heartbeat interval")
+    return seconds
+
+
 def parse_band(text: str) -> float:
     try:
         value = float(text.strip())
@@ -162,7 +170,7 @@ def _alarm_questions() -> list[Question]:
         question("alarm_region_threshold", "Disallowed-Region launches per period that raise an alarm",
                  parse_count),
         question("alarm_expected_hosts", "Hosts expected to report (the silent-fleet alarm)", parse_count),
-        question("alarm_silent_period_s", "Silent-fleet period (seconds, or 5m, 1h)", parse_period),
+        question("alarm_silent_period_s", "Silent-fleet period (seconds, or 5m, 1h)", parse_silent_period),
         question("alarm_cost_band", "Cost anomaly band (standard deviations)", parse_band),
     ]
 

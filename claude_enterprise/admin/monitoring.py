@@ -121,11 +121,10 @@ def _alarm(name: str, description: str, metric: str, threshold: float, *, period
 
 
 def silent_fleet_threshold(config: EnterpriseConfig) -> int:
-    """Heartbeats the silent-fleet alarm expects per period: each expected host sends one every
-    `heartbeat.DEFAULT_INTERVAL_S` while a session runs (at least one per host in a shorter period)."""
-    from claude_enterprise.launch.heartbeat import DEFAULT_INTERVAL_S
-
-    return config.alarm_expected_hosts * max(1, int(config.alarm_silent_period_s // DEFAULT_INTERVAL_S))
+    """Heartbeats the silent-fleet alarm expects per period: one per expected host. Hosts heartbeat only while
+    a session runs (and users may lengthen the interval), so counting one per interval would flap whenever
+    sessions are short; the config keeps the period at least one default heartbeat interval long."""
+    return config.alarm_expected_hosts
 
 
 def _alarms(config: EnterpriseConfig) -> dict[str, Any]:

@@ -34,6 +34,7 @@ def alarm_props(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ("alarm_period_s", 90), ("alarm_period_s", 0), ("alarm_period_s", 172_800), ("alarm_period_s", "300"),
     ("alarm_violation_threshold", 0), ("alarm_violation_threshold", 2.5), ("alarm_failed_auth_threshold", True),
     ("alarm_region_threshold", -1), ("alarm_expected_hosts", 0), ("alarm_silent_period_s", 59),
+    ("alarm_silent_period_s", 240),
     ("alarm_cost_band", 0), ("alarm_cost_band", 11), ("alarm_cost_band", "2"),
 ])
 def test_the_runtime_rejects_bad_alarm_values_naming_the_key(key: str, value: Any) -> None:
@@ -85,9 +86,9 @@ def test_the_defaults_are_the_documented_alarms() -> None:
     assert [alarms[name]["Threshold"] for name in ("AlarmPolicyViolationSpike", "AlarmFailedAuthenticationSpike",
                                                    "AlarmDisallowedRegion")] == [20, 10, 1]
     assert alarms["AlarmPolicyViolationSpike"]["Period"] == 300
-    # one expected host heartbeating every 300 s: 12 heartbeats an hour
-    assert (alarms["AlarmSilentFleet"]["Period"], alarms["AlarmSilentFleet"]["Threshold"]) == (3600, 12)
-    assert silent_fleet_threshold(EnterpriseConfig(alarm_expected_hosts=3, alarm_silent_period_s=120)) == 3
+    # at least one heartbeat per expected host per period (hosts heartbeat only while a session runs)
+    assert (alarms["AlarmSilentFleet"]["Period"], alarms["AlarmSilentFleet"]["Threshold"]) == (3600, 1)
+    assert silent_fleet_threshold(EnterpriseConfig(alarm_expected_hosts=3, alarm_silent_period_s=7200)) == 3
 
 
 def test_configured_alarms_deploy_on_moto_with_their_thresholds() -> None:
@@ -111,7 +112,7 @@ def test_configured_alarms_deploy_on_moto_with_their_thresholds() -> None:
               for a in cloudwatch.describe_alarms(AlarmNamePrefix=stack)["MetricAlarms"]}
     got = {name: (a.get("Period"), a.get("Threshold")) for name, a in alarms.items() if "MetricName" in a}
     assert got == {"policy-violation-spike": (600, 7), "failed-authentication-spike": (600, 4),
-                   "disallowed-region": (600, 2), "silent-fleet": (7200, 250 * 24)}
+                   "disallowed-region": (600, 2), "silent-fleet": (7200, 250)}
     assert "250 host(s)" in alarms["silent-fleet"]["AlarmDescription"]
     band = [m["Expression"] for m in alarms["cost-anomaly"]["Metrics"] if "Expression" in m]
     assert band == ["ANOMALY_DETECTION_BAND(cost, 3.5)"]
