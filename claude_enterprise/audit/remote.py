@@ -187,7 +187,8 @@ def _events(client: Any, log_group: str, stream: str) -> list[tuple[int, str]]:
         page = client.get_log_events(**kwargs)
         events.extend((int(e["timestamp"]), str(e["message"])) for e in page["events"])
         following = page.get("nextForwardToken")
-        if not page["events"] or following == token:
+        # The end is the token coming back unchanged: a page may be empty while more events follow.
+        if not following or following == token:
             return events
         token = following
 
