@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
+from claude_enterprise.cli.runner import new_app
 from claude_enterprise.constants import Exit as exitcodes
 
-app = typer.Typer(name="admin", help="Configure and deploy the AWS side (the guide's `ccwb enterprise`).",
-                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
-                  epilog="Example: claude-enterprise admin status --config enterprise-config.json")
+app = new_app(name="admin", help="Configure and deploy the AWS side (the guide's `ccwb enterprise`).",
+              no_args_is_help=True, epilog="Example: claude-enterprise admin status --config enterprise-config.json")
 
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .runner import run_app
+from .runner import new_app, run_app
 
 _HELP = (
     "Run Claude Code under your security profile, and the commands around it.\n\n"
@@ -37,8 +37,8 @@ def root_app() -> typer.Typer:
     from .explain_cmd import explain
     from .policies_cmd import app as policies_app
 
-    app = typer.Typer(name="claude-enterprise", help=_HELP, epilog=_EPILOG, add_completion=False,
-                      rich_markup_mode="rich", subcommand_metavar="[COMMAND [ARGS]... | CLAUDE ARGS...]")
+    app = new_app(name="claude-enterprise", help=_HELP, epilog=_EPILOG,
+                  subcommand_metavar="[COMMAND [ARGS]... | CLAUDE ARGS...]")
 
     @app.callback()
     def _launcher(

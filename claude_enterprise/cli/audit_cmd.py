@@ -25,10 +25,10 @@ import typer
 from claude_enterprise.audit import default_spool_dir, spool_status
 from claude_enterprise.audit.events import parse_ts_ms
 from claude_enterprise.audit.reader import Filter, select, verify
+from claude_enterprise.cli.runner import new_app
 from claude_enterprise.constants import Exit as exitcodes
 
-app = typer.Typer(name="audit", help="The local audit trail: list, verify, ship.", add_completion=False,
-                  no_args_is_help=False, rich_markup_mode="rich")
+app = new_app(name="audit", help="The local audit trail: list, verify, ship.", no_args_is_help=False)
 
 SpoolDir = Annotated[Path | None, typer.Option("--spool-dir", help="Spool dir (default: user state dir).")]
 Types = Annotated[list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")]

@@ -21,6 +21,7 @@ import typer
 
 from claude_enterprise import paths
 from claude_enterprise.checks import FAIL, PASS, WARN, Check
+from claude_enterprise.cli.runner import new_app
 from claude_enterprise.config import ConfigError
 from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.launch.settings import managed_settings_findings, our_hooks
@@ -285,7 +286,7 @@ def check_policy_main(requested: str | None, *, as_json: bool, env: Mapping[str,
 
 
 
-app = typer.Typer(name="--check-policy", add_completion=False, rich_markup_mode="rich")
+app = new_app(name="--check-policy")
 
 
 @app.command(epilog="Example (a CI gate): claude-enterprise --security-profile restricted --check-policy --json")

@@ -23,9 +23,9 @@ from claude_enterprise import paths
 from claude_enterprise.constants import Exit as exitcodes
 from claude_enterprise.policy import Analysis, Decision, PolicyContext, analyze, decide_shell
 
-from .runner import run_app
+from .runner import new_app, run_app
 
-app = typer.Typer(name="explain", add_completion=False, rich_markup_mode="rich")
+app = new_app(name="explain")
 
 
 def _profile(requested: str | None, env: Mapping[str, str]) -> tuple[Any, str]:

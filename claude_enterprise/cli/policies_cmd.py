@@ -28,11 +28,10 @@ from claude_enterprise.launch.settings import managed_settings
 from claude_enterprise.profiles import Profile, ProfileError, compiled, get_profile, load_catalog
 from claude_enterprise.profiles.validate import CheckedDirectory, check_directory, run_examples
 
-from .runner import run_app
+from .runner import new_app, run_app
 
-app = typer.Typer(name="policies", help="The security profiles: list, show, check and compile profile files.",
-                  add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
-                  epilog="Example: claude-enterprise policies check ~/my-profiles")
+app = new_app(name="policies", help="The security profiles: list, show, check and compile profile files.",
+              no_args_is_help=True, epilog="Example: claude-enterprise policies check ~/my-profiles")
 
 ProfilesDir = Annotated[Path, typer.Argument(metavar="DIR", help="A directory of profile files (*.yaml, *.json).")]
 

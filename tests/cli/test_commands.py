@@ -198,6 +198,24 @@ def test_every_command_shows_an_example(env, command, _):
     assert result.returncode == 0 and "Example" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("command", [(), ("explain",), ("policies",), ("audit",), ("admin",), ("--check-policy",)],
+                         ids=["(top)", "explain", "policies", "audit", "admin", "--check-policy"])
+def test_dash_h_is_help_too(env, fake_claude, command):
+    result = run(env, *command, "-h")
+    assert result.returncode == 0 and "Usage" in result.stdout, result.stdout + result.stderr
+    assert started(fake_claude) is None
+
+
+@pytest.mark.parametrize("sub", ["status", "list", "verify"])
+def test_a_command_failing_on_its_input_is_one_line(env, fake_claude, tmp_path, sub):
+    """Not a usage error but a bad input (a spool dir that is a file): one line naming it, exit 2."""
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    result = run(env, "audit", sub, "--spool-dir", str(not_a_dir))
+    assert_usage_error(result, fake_claude)
+    assert str(not_a_dir) in result.stderr
+
+
 @pytest.mark.parametrize(("command", "value_option"), COMMANDS, ids=COMMAND_IDS)
 def test_garbage_arguments_are_one_line_usage_errors(env, fake_claude, command, value_option):
     garbage: list[list[str]] = [["--zz-unknown"], [f"--zz{JUNK}"], [f"--{LONG}"]]
