@@ -90,7 +90,8 @@ def program_problems(data: Any) -> list[str]:
     if not isinstance(data, Mapping):
         return []
     wanted = [program for _, program in our_hooks(data)]
-    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
+    env = data.get("env")
+    prefix = str(env.get("CLAUDE_CODE_SHELL_PREFIX", "")) if isinstance(env, Mapping) else ""
     if prefix:
         wanted.append(prefix)
     problems = []

@@ -283,26 +283,35 @@ def managed_settings_findings(data: Any) -> list[str]:
                    if not any(matcher_matches(matcher, tool) for matcher in ours)]
         if missing:
             problems.append(f"the {HOOK_MARKER} hook does not cover {', '.join(missing)}")
-    prefix = str((data.get("env") or {}).get("CLAUDE_CODE_SHELL_PREFIX", ""))
+    prefix = str(_mapping(data.get("env")).get("CLAUDE_CODE_SHELL_PREFIX", ""))
     if not prefix.endswith(GATE_NAME):
         problems.append(f"env.CLAUDE_CODE_SHELL_PREFIX is not the {GATE_NAME} exec gate")
-    if (data.get("permissions") or {}).get("disableBypassPermissionsMode") != "disable":
+    if _mapping(data.get("permissions")).get("disableBypassPermissionsMode") != "disable":
         problems.append('permissions.disableBypassPermissionsMode is not "disable"')
     if data.get("parentSettingsBehavior") != "merge":
         problems.append('parentSettingsBehavior is not "merge" (the wrapper\'s model and deny limits would be dropped)')
     return problems
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """A JSON object, or an empty one for anything else: an administrator's file may be malformed anywhere."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def our_hooks(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(matcher, executable) of each PreToolUse hook that runs `/ABSOLUTE/PATH/claude-enterprise hook`."""
     found = []
-    for entry in (data.get("hooks") or {}).get("PreToolUse") or []:
+    for entry in _list(_mapping(data.get("hooks")).get("PreToolUse")):
         if not isinstance(entry, Mapping):
             continue
-        for hook in entry.get("hooks", []):
+        for hook in _list(entry.get("hooks")):
             if not isinstance(hook, Mapping):
                 continue
-            line = " ".join([str(hook.get("command", "")), *map(str, hook.get("args") or [])])
+            line = " ".join([str(hook.get("command", "")), *map(str, _list(hook.get("args")))])
             if line.startswith("/") and line.endswith(HOOK_MARKER):
                 found.append((str(entry.get("matcher", "")), line.split(" ")[0]))
     return found

@@ -156,6 +156,17 @@ def test_managed_settings_template_blocks_foreign_hooks():
     assert hook["command"] == "/usr/local/bin/claude-enterprise" and hook["args"] == ["hook"]
 
 
+@pytest.mark.parametrize("data", [{"env": [1], "hooks": [], "permissions": "x"},
+                                  {"hooks": {"PreToolUse": [{"hooks": 5}, {"hooks": [{"command": "/x", "args": 3}]}]}},
+                                  {"hooks": {"PreToolUse": "all"}, "env": {"CLAUDE_CODE_SHELL_PREFIX": 7}}])
+def test_malformed_managed_settings_are_findings_not_a_crash(env, data):
+    Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"]).write_text(json.dumps(data))
+    result = run(env, "--check-policy", "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert checks(result)["managed_settings"]["status"] == "fail"
+    assert "no PreToolUse hook running" in checks(result)["managed_settings"]["detail"]
+
+
 def test_findings_name_every_gap():
     findings = managed_settings_findings({"hooks": {"PreToolUse": [{"matcher": "Write", "hooks": []}]}})
     assert len(findings) == 4 and any("exec gate" in f for f in findings)
