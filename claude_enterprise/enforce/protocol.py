@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import _socket
 import os
+import time
 
 VERSION = b"1"
 SOCKET_NAME = "decide.sock"
@@ -31,9 +32,10 @@ GATE_SCRIPT_NAME = "gate"
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 # The server answers in milliseconds; past this the client stops waiting and decides in-process.
 CLIENT_TIMEOUT_S = 5.0
-# A server that claimed the request is deciding it: the client waits this much longer for its answer (Claude
-# Code gives the hook constants.HOOK_TIMEOUT_S in all, and a hook that times out lets the call proceed).
-CLAIMED_WAIT_S = 40.0
+# A server that claimed the request is deciding it: the client waits this much longer for its answer. Claude
+# Code gives the hook constants.HOOK_TIMEOUT_S in all and a hook that times out lets the call proceed, so the
+# two waits plus recording the stall (the spool lock's wait) stay well inside it (tests/test_architecture.py).
+CLAIMED_WAIT_S = 35.0
 CLAIMS_DIR = "claims"
 _REQUEST_ID_CHARS = frozenset(b"0123456789abcdef")
 
@@ -82,11 +84,14 @@ def encode_answer(allow: bool, rule_id: str, reason: str) -> bytes:
     return encode(b"allow" if allow else b"deny", rule_id.encode(), reason.encode())
 
 
-def recv_all(sock: _socket.socket, limit: int = MAX_MESSAGE_BYTES) -> bytes | None:
-    """Everything up to EOF, or None past `limit` bytes."""
+def recv_all(sock: _socket.socket, limit: int = MAX_MESSAGE_BYTES, deadline: float | None = None) -> bytes | None:
+    """Everything up to EOF, or None past `limit` bytes. With `deadline` (a `time.monotonic()` value) the
+    whole read ends by then (TimeoutError): a per-recv timeout would let a trickling peer stretch it."""
     chunks: list[bytes] = []
     size = 0
     while True:
+        if deadline is not None:
+            sock.settimeout(_remaining(deadline))
         chunk = sock.recv(1 << 16)
         if not chunk:
             return b"".join(chunks)
@@ -133,17 +138,22 @@ def ask_claimed(session: str, op: bytes, request_id: bytes, data: bytes, *,
                 ) -> tuple[bool, str, str] | None:
     """Send a claimable request (a hook payload). The server's verdict; None when the caller has claimed the
     request and must decide it (and record) itself; `Stalled` when the server claimed it but never answered."""
+    # One deadline per phase, not a timeout per socket call: connect, send and every recv each waiting the
+    # full timeout would add up past the hook timeout Claude Code enforces, and a hook killed there fails open.
+    asked_by = time.monotonic() + timeout
+    answered_by = asked_by + claimed_wait
     try:
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     except OSError:
         return None if claim(claims_dir(session), request_id) else _stalled(timeout)
     try:
         try:
-            sock.settimeout(timeout)
+            sock.settimeout(_remaining(asked_by))
             sock.connect(socket_for(session))
+            sock.settimeout(_remaining(asked_by))
             sock.sendall(encode(op, request_id, data))
             sock.shutdown(_socket.SHUT_WR)
-            answer = parse_answer(recv_all(sock, 1 << 20))
+            answer = parse_answer(recv_all(sock, 1 << 20, deadline=asked_by))
             if answer is not None:
                 return answer
         except (OSError, ValueError):
@@ -151,13 +161,21 @@ def ask_claimed(session: str, op: bytes, request_id: bytes, data: bytes, *,
         if claim(claims_dir(session), request_id):
             return None
         try:  # the server holds the claim: only its answer can be the verdict
-            sock.settimeout(claimed_wait)
-            answer = parse_answer(recv_all(sock, 1 << 20))
+            answer = parse_answer(recv_all(sock, 1 << 20, deadline=answered_by))
         except (OSError, ValueError):
             answer = None
     finally:
         sock.close()
     return answer if answer is not None else _stalled(timeout + claimed_wait)
+
+
+def _remaining(deadline: float) -> float:
+    """Seconds left before `deadline`; TimeoutError once it has passed (a zero socket timeout would mean
+    non-blocking, not "no time left")."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the wait for the decision server ran out")
+    return left
 
 
 def _stalled(waited: float) -> tuple[bool, str, str]:

@@ -119,3 +119,40 @@ def test_a_fast_server_claims_and_records_each_call_once(
         run_hook(hook_argv(server), payload("Bash", {"command": command}, project), env)
     assert [e["decision"] for e in decisions(enforce_env)] == ["allow", "deny"]
     assert len(claims(server.socket_path)) == 2  # one claim per call
+
+
+def test_a_trickling_answer_cannot_stretch_the_wait_past_its_deadline(tmp_path: Path) -> None:
+    """Each wait is a deadline for the whole answer, not a timeout per recv: a peer sending its verdict a byte
+    at a time (within every per-call timeout) would otherwise hold the hook past Claude Code's hook timeout,
+    and a hook killed there lets the call proceed."""
+    import socket
+    import threading
+
+    session = tmp_path / "session"
+    os.makedirs(protocol.claims_dir(str(session)))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(protocol.socket_path(str(session)))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            request = protocol.recv_all(conn)
+            assert request is not None
+            protocol.claim(protocol.claims_dir(str(session)), request.split(b"\0")[2])  # as the server does
+            for byte in protocol.encode_answer(True, "shell.allow", "allowed " * 8):
+                if stop.wait(0.05):
+                    return
+                conn.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=trickle)
+    thread.start()
+    try:
+        with pytest.raises(protocol.Stalled):
+            protocol.ask_claimed(str(session), b"hook", protocol.new_request_id(), b"{}", timeout=0.2,
+                                 claimed_wait=0.3)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        listener.close()
