@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -108,3 +109,26 @@ def claude_version(path: Path, cache_file: Path | None = None, timeout: float = 
         except OSError:
             pass  # a cache that cannot be written only costs the next probe
     return version
+
+
+_VERSION_DIR = re.compile(r"\d+\.\d+\.\d+")
+
+
+def installed_version(claude: Path) -> str | None:
+    """The Claude Code version of `claude` read from its installation, without running it (launch time):
+    the npm package's `package.json` beside the resolved script, or the native installer's `versions/X.Y.Z`.
+    None when neither says."""
+    try:
+        real = Path(os.path.realpath(claude))
+    except OSError:
+        return None
+    for parent in list(real.parents)[:3]:
+        try:
+            package = json.loads((parent / "package.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(package, dict) and package.get("name") == "@anthropic-ai/claude-code":
+            version = package.get("version")
+            return version if isinstance(version, str) else None
+    return real.name if _VERSION_DIR.fullmatch(real.name) else (
+        real.parent.name if _VERSION_DIR.fullmatch(real.parent.name) else None)

@@ -39,6 +39,7 @@ from claude_enterprise.interpreter import HOOK_CALL, bootstrap, python_argv
 
 from . import environment, settings
 from .argv import Vetted
+from .claude_bin import installed_version
 from .refusal import Refusal
 
 if TYPE_CHECKING:
@@ -272,12 +273,14 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
         env["PATH"] = os.pathsep.join([str(collaborators.shim_dir), env.get("PATH", "")])
     otel_value = env["OTEL_RESOURCE_ATTRIBUTES"]
     reasserted = environment.reasserted_env(profile, {**session_vars, **extra}, otel_value)
+    version = installed_version(claude)
     layer = settings.build_settings(
         profile,
         hook_argv=hook_argv(session_dir, profile.name),
         env=reasserted,
         fragment=fragment,
         sandbox=sandbox_layer(profile, base_env, session_dir, collaborators.outbox),
+        claude_version=version,
     )
     if user_layer:
         layer = settings.merge(user_layer, layer)
@@ -285,7 +288,7 @@ def plan_session(resolution: Resolution, vetted: Vetted, claude: Path, base_env:
 
     settings_file = session_dir / "settings.json"
     create_exclusive(settings_file, json.dumps(layer, indent=2, sort_keys=True))  # nobody may have prepared it
-    argv = claude_argv(claude, vetted, settings_file, settings.build_managed_layer(profile), session_id)
+    argv = claude_argv(claude, vetted, settings_file, settings.build_managed_layer(profile, version), session_id)
     return Plan(argv=argv, env=env, settings=layer, settings_file=settings_file)
 
 

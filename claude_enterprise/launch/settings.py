@@ -34,7 +34,7 @@ from claude_enterprise.constants import (
 )
 from claude_enterprise.profiles import Profile
 
-from .claude_tools import KNOWN_TOOLS
+from .claude_tools import KNOWN_TOOLS, PINNED_CLAUDE_CODE
 from .refusal import Refusal
 from .sandbox import managed_sandbox
 
@@ -56,10 +56,12 @@ SHELL_PREFIX = ENV_SHELL_PREFIX
 _GLOB = re.compile(r"[*?\[]")
 
 
-def native_deny_rules(profile: Profile) -> list[str]:
+def native_deny_rules(profile: Profile, claude_version: str | None = None) -> list[str]:
     """Tools removed outright, so they are refused even if every hook failed (hooks fail open).
 
-    Only names the pinned Claude Code knows: any other makes it print a warning at every start.
+    On the pinned Claude Code only the names it knows: any other makes it print a warning at every start.
+    On any other version (or an unknown one) every name: an older one may still have MultiEdit, and a
+    warning costs less than a write tool only the hook refuses.
     """
     rules: list[str] = []
     if profile.shell.mode == "none":
@@ -68,6 +70,8 @@ def native_deny_rules(profile: Profile) -> list[str]:
         rules.extend(WRITE_TOOLS)
     if profile.network_access == "deny":
         rules.extend(WEB_TOOLS)
+    if claude_version != PINNED_CLAUDE_CODE:
+        return rules
     return [rule for rule in rules if rule in KNOWN_TOOLS]
 
 
@@ -117,8 +121,9 @@ def build_settings(
     env: Mapping[str, str],
     fragment: Mapping[str, Any] | None = None,
     sandbox: Mapping[str, Any] | None = None,
+    claude_version: str | None = None,
 ) -> dict[str, Any]:
-    """The `--settings` layer.
+    """The `--settings` layer (`claude_version`: see `native_deny_rules`).
 
     `env` holds the variables to re-assert (profile env, session variables, OTEL attributes); `fragment` is
     the enforcement's own part (DecisionServer.settings_fragment(): hooks and the exec gate), merged last.
@@ -128,7 +133,7 @@ def build_settings(
         "defaultMode": profile.permission_mode,
         "disableBypassPermissionsMode": "disable",
     }
-    deny = native_deny_rules(profile)
+    deny = native_deny_rules(profile, claude_version)
     if deny:
         permissions["deny"] = deny
     layer: dict[str, Any] = {
@@ -155,10 +160,10 @@ def build_settings(
     return layer
 
 
-def build_managed_layer(profile: Profile) -> dict[str, Any]:
+def build_managed_layer(profile: Profile, claude_version: str | None = None) -> dict[str, Any]:
     """Restrictive values for Claude Code's parent policy tier (`--managed-settings`)."""
     layer: dict[str, Any] = {"permissions": {"disableBypassPermissionsMode": "disable"}}
-    deny = native_deny_rules(profile)
+    deny = native_deny_rules(profile, claude_version)
     if deny:
         layer["permissions"]["deny"] = deny
     sandbox = managed_sandbox(profile)

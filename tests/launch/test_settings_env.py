@@ -9,6 +9,7 @@ import pytest
 
 from claude_enterprise.constants import HOOK_MATCHERS
 from claude_enterprise.launch import environment, settings
+from claude_enterprise.launch.claude_tools import PINNED_CLAUDE_CODE
 from claude_enterprise.launch.refusal import Refusal
 from claude_enterprise.launch.settings import matcher_matches
 from claude_enterprise.launch.settings_sources import load_user_settings
@@ -44,7 +45,7 @@ def layer_for(profile: Profile, **kw: object) -> dict:
 # -- the --settings layer --------------------------------------------------------------------------------
 
 def test_plan_only_layer(catalog: dict[str, Profile]) -> None:
-    layer = layer_for(catalog["plan-only"])
+    layer = layer_for(catalog["plan-only"], claude_version=PINNED_CLAUDE_CODE)
     # No MultiEdit: Claude Code 2.1.197 has no such tool and warns at start about a rule naming one.
     assert layer["permissions"]["deny"] == ["Bash", "Write", "Edit", "NotebookEdit", "WebFetch", "WebSearch"]
     assert layer["permissions"]["defaultMode"] == "plan"
@@ -229,3 +230,29 @@ def test_anthropic_model_env_checked(catalog: dict[str, Profile]) -> None:
 def test_hook_matchers_select_the_judged_tools_only(tool: str, hooked: bool) -> None:
     """Claude Code's comparison: an exact name list, or an unanchored regular expression."""
     assert any(matcher_matches(m, tool) for m in HOOK_MATCHERS) == hooked
+
+
+def test_native_deny_rules_follow_the_installed_claude_code(tmp_path: Path) -> None:
+    """The pinned version gets only the names it knows (no start-up warning); any other version, or one the
+    installation does not tell, gets every name: an older Claude Code may still have MultiEdit."""
+    from claude_enterprise.launch.claude_bin import installed_version
+
+    plan = load_catalog(bundled_policies_dir() / "profiles", None)["plan-only"]
+    assert "MultiEdit" not in settings.native_deny_rules(plan, PINNED_CLAUDE_CODE)
+    for version in ("2.0.5", None):
+        assert "MultiEdit" in settings.native_deny_rules(plan, version)
+        assert "MultiEdit" in settings.build_managed_layer(plan, version)["permissions"]["deny"]
+
+    package = tmp_path / "lib" / "node_modules" / "@anthropic-ai" / "claude-code"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps({"name": "@anthropic-ai/claude-code", "version": "2.0.5"}))
+    (package / "cli.js").write_text("")
+    link = tmp_path / "bin" / "claude"
+    link.parent.mkdir()
+    link.symlink_to(package / "cli.js")
+    assert installed_version(link) == "2.0.5"
+    native = tmp_path / "share" / "claude" / "versions" / "2.1.150"
+    native.parent.mkdir(parents=True)
+    native.write_text("")
+    assert installed_version(native) == "2.1.150"
+    assert installed_version(tmp_path / "bin") is None
