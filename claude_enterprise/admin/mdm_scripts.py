@@ -73,6 +73,8 @@ python=$(cat "$(dirname "$0")/python")
 "$python" -m venv --clear "$PREFIX/venv"
 "$PREFIX/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index \\
     --find-links "$PREFIX/wheels" claude-enterprise
+# profiles.d/ is in the payload only with custom profiles, but the compiled cache always goes there.
+mkdir -p "$MANAGED/profiles.d"
 chown -R root:wheel "$PREFIX" "$MANAGED" "$SETTINGS"
 chmod -R go-w "$PREFIX" "$MANAGED" "$SETTINGS"
 "$PREFIX/venv/bin/claude-enterprise" policies compile "$MANAGED/profiles.d" >/dev/null
@@ -86,7 +88,7 @@ rm -rf "$state"
 printf '%s' "$report" | "$PREFIX/venv/bin/python" -c '
 import json, sys
 checks = {c["name"]: c for c in json.load(sys.stdin)["checks"]}
-bad = [f"{n}: {checks[n][\\"detail\\"]}" for n in ("config", "managed_settings") if checks[n]["status"] != "pass"]
+bad = ["%s: %s" % (n, checks[n]["detail"]) for n in ("config", "managed_settings") if checks[n]["status"] != "pass"]
 sys.exit("claude-enterprise: not compliant after install: " + "; ".join(bad) if bad else 0)'
 echo "claude-enterprise: installed; each user can check with: claude-enterprise --check-policy"
 """
