@@ -56,7 +56,8 @@ pkgbuild --root "$payload" --identifier @@PKG_ID@@ --version @@VERSION@@ --insta
     --ownership recommended --scripts "$work/scripts" "$work/component.pkg"
 signing=()
 [ -z "$sign" ] || signing=(--sign "$sign")
-productbuild --package "$work/component.pkg" "${signing[@]}" "$here/@@PKG_NAME@@"
+# An empty array under `set -u` is an unbound variable in macOS's bash 3.2: expand it only when set.
+productbuild --package "$work/component.pkg" ${signing[@]+"${signing[@]}"} "$here/@@PKG_NAME@@"
 echo "$here/@@PKG_NAME@@"
 """
 

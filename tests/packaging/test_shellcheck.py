@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,14 @@ def shell_scripts(root: Path) -> list[Path]:
     return found
 
 
+# `"${a[@]}"` of an empty array under `set -u` is an unbound variable before bash 4.4 (macOS ships 3.2);
+# `${a[@]+"${a[@]}"}` is not.
+UNGUARDED_ARRAY = re.compile(r'(?<!\+)"\$\{(\w+)\[@\]\}"')
+
+
 def shellcheck(paths: list[Path]) -> None:
+    unguarded = [f"{p}: {m.group(0)}" for p in paths for m in UNGUARDED_ARRAY.finditer(p.read_text())]
+    assert unguarded == [], unguarded
     proc = subprocess.run(["shellcheck", "--external-sources", *map(str, paths)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
