@@ -1,6 +1,6 @@
 """The MDM bundle of `claude-enterprise admin package`: every file, its content and mode, computed without I/O.
 
-One managed-settings document per platform comes from the same generator the .deb and `policies
+One managed-settings document comes from the same generator the .deb and `policies
 managed-settings` use (our hook in exec form and the exec gate, `allowManagedHooksOnly`), plus the parent-tier
 sandbox of the organisation's default profile, so every channel routes claude the same way. macOS gets it both
 as the `com.anthropic.claudecode` profile (the MDM channel Claude Code prefers) and as the identical
@@ -43,13 +43,6 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
-def _here_string(text: str, where: str) -> str:
-    """Text for a PowerShell literal here-string, which a line starting with `'@` would end early."""
-    if any(line.startswith("'@") for line in text.splitlines()):
-        raise ValueError(f"{where}: a line starting with '@ cannot be carried in the Intune script")
-    return text.rstrip("\n")
-
-
 def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: Mapping[str, str],
            catalog: Mapping[str, Profile], *, identifier: str, organization: str,
            version: str) -> dict[str, BundleFile]:
@@ -60,9 +53,6 @@ def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: M
     pkg_name = f"claude-enterprise-{version}.pkg"
     mac_bin = f"{scripts.MACOS_PREFIX}/venv/bin"
     mac_settings = claude_settings(profile, f"{mac_bin}/claude-enterprise", f"{mac_bin}/claude-enterprise-gate")
-    win_bin = "@@PROGRAMFILES@@\\ClaudeEnterprise\\venv\\Scripts"
-    win_settings = claude_settings(profile, f"{win_bin}\\claude-enterprise.exe",
-                                   f"{win_bin}\\claude-enterprise-gate.exe")
     config_json = _json(config_data)
     files = {
         "macos/com.anthropic.claudecode.mobileconfig": BundleFile(
@@ -72,19 +62,10 @@ def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: M
         "macos/build-pkg": BundleFile(scripts.fill(scripts.BUILD_PKG, PKG_NAME=pkg_name, PKG_ID=pkg_id,
                                                    VERSION=version).encode(), SCRIPT),
         "macos/scripts/postinstall": BundleFile(scripts.fill(scripts.POSTINSTALL).encode(), SCRIPT),
-        "jamf/install.sh": BundleFile(scripts.fill(scripts.JAMF_INSTALL, PKG_NAME=pkg_name).encode(), SCRIPT),
-        "jamf/extension-attribute.sh": BundleFile(
-            scripts.fill(scripts.JAMF_EXTENSION_ATTRIBUTE, DOMAIN=CLAUDE_CODE_DOMAIN).encode(), SCRIPT),
-        "jamf/uninstall.sh": BundleFile(scripts.fill(scripts.JAMF_UNINSTALL, PKG_ID=pkg_id).encode(), SCRIPT),
     }
+    for mdm in ("jamf", "intune"):
+        for name, text in scripts.mdm_scripts(mdm, pkg_name, pkg_id, version, CLAUDE_CODE_DOMAIN).items():
+            files[f"{mdm}/{name}"] = BundleFile(text.encode(), SCRIPT)
     for name, text in sorted(profiles.items()):
         files[f"macos/managed/profiles.d/{name}"] = BundleFile(text.encode(), DATA)
-    profile_writes = "\n".join(
-        f"Write-Utf8 (Join-Path $Managed 'profiles.d\\{name}') @'\n{_here_string(text, name)}\n'@"
-        for name, text in sorted(profiles.items()))
-    install = scripts.fill(scripts.INTUNE_INSTALL, CONFIG=_here_string(config_json.decode(), "config"),
-                           PROFILES=profile_writes, SETTINGS=json.dumps(win_settings, sort_keys=True))
-    for name, text in (("install.ps1", install), ("detect.ps1", scripts.fill(scripts.INTUNE_DETECT)),
-                       ("uninstall.ps1", scripts.fill(scripts.INTUNE_UNINSTALL))):
-        files[f"intune/{name}"] = BundleFile(text.encode("utf-8"), DATA)
     return files

@@ -1,8 +1,9 @@
 """`claude-enterprise admin package --config FILE --out DIR [--profiles DIR]`: the MDM bundle of an organisation.
 
 Writes into DIR: `macos/` (the com.anthropic.claudecode .mobileconfig, the managed directory, `build-pkg`
-and the pkg's `postinstall`), `jamf/` (install, compliance extension attribute, uninstall) and `intune/`
-(install, detection/compliance, uninstall). Linux uses `packaging/linux/build-deb`.
+and the pkg's `postinstall`), `jamf/` (install, compliance extension attribute, uninstall) and `intune/` (the
+same for Intune-managed Macs: install, compliance custom attribute, uninstall). Linux uses
+`packaging/linux/build-deb`; native Windows is not supported.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def package(
     organization: Annotated[str, typer.Option("--organization", help="Shown as the profile's organisation.")]
     = "claude-enterprise",
 ) -> None:
-    """Build the MDM bundle: macOS .mobileconfig and pkg build script, Jamf and Intune scripts.
+    """Build the MDM bundle: macOS .mobileconfig and pkg build script, Jamf and Intune (macOS) scripts.
 
     Example: claude-enterprise admin package --config enterprise-config.json --profiles profiles.d --out mdm
     """

@@ -1,5 +1,5 @@
 """`claude-enterprise admin package`: the bundle written through the real CLI, its .mobileconfig parsed with
-plistlib, the Intune scripts' encoding and paths, and the CLI's one-line errors."""
+plistlib, the Jamf and Intune (macOS) scripts, and the CLI's one-line errors."""
 
 from __future__ import annotations
 
@@ -98,22 +98,25 @@ def test_managed_directory(out: Path) -> None:
     assert 'rm -rf "$PREFIX" "$MANAGED"' in uninstall and "pkgutil --forget com.example.claude-enterprise" in uninstall
 
 
-def test_intune_scripts(out: Path) -> None:
-    for name in ("install.ps1", "detect.ps1", "uninstall.ps1"):
-        raw = (out / "intune" / name).read_bytes()
-        assert not raw.startswith(b"\xef\xbb\xbf"), f"{name} has a BOM"
-        text = raw.decode("utf-8")
-        assert "$ProgramFiles = $env:ProgramW6432" in text and "$env:ProgramFiles" not in text
-        assert "SysNative" in text  # a 32-bit host relaunches 64-bit
-    install = (out / "intune/install.ps1").read_text()
-    assert "New-Object System.Text.UTF8Encoding $false" in install and "Set-Content" not in install
-    assert CONTRACTOR.rstrip() in install and "'profiles.d\\contractor.yaml'" in install
-    settings = install.split("$SettingsJson = @'\n", 1)[1].split("\n'@", 1)[0]
-    as_installed = json.loads(settings.replace("@@PROGRAMFILES@@", "C:\\\\Program Files"))
-    assert as_installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == (
-        "C:\\Program Files\\ClaudeEnterprise\\venv\\Scripts\\claude-enterprise.exe")
-    assert "--check-policy --json" in (out / "intune/detect.ps1").read_text()
-    assert "Remove-Item -Recurse -Force $Prefix" in (out / "intune/uninstall.ps1").read_text()
+def test_intune_scripts_are_the_jamf_ones_for_macos(out: Path) -> None:
+    """Intune manages the same Macs: its scripts share the Jamf bodies, with its own pkg location and a plain
+    custom-attribute value (Jamf wants `<result>`)."""
+    assert sorted(p.name for p in (out / "intune").iterdir()) == ["custom-attribute.sh", "install.sh", "uninstall.sh"]
+    for name in ("install.sh", "custom-attribute.sh", "uninstall.sh"):
+        text = (out / "intune" / name).read_text()
+        assert text.startswith("#!/bin/sh\n") and (out / "intune" / name).stat().st_mode & 0o777 == 0o755, name
+        assert "powershell" not in text.lower() and "Intune" in text.splitlines()[1], name
+    install = (out / "intune/install.sh").read_text()
+    assert 'pkg="/Library/Application Support/ClaudeEnterprise Packages/claude-enterprise-0.1.0.pkg"' in install
+    jamf_install = (out / "jamf/install.sh").read_text()
+    assert install.split("set -eu\n", 1)[1].replace(install.split("pkg=", 1)[1].split("\n", 1)[0], "") == (
+        jamf_install.split("set -eu\n", 1)[1].replace(jamf_install.split("pkg=", 1)[1].split("\n", 1)[0], ""))
+    attribute = (out / "intune/custom-attribute.sh").read_text()
+    assert "<result>" not in attribute and 'echo "$result"' in attribute and "--check-policy --json" in attribute
+    assert attribute.split("PREFIX=", 1)[1] == (out / "jamf/extension-attribute.sh").read_text().split(
+        "PREFIX=", 1)[1].replace("<result>", "").replace("</result>", "")
+    uninstall = (out / "intune/uninstall.sh").read_text()
+    assert uninstall.split("set -eu\n", 1)[1] == (out / "jamf/uninstall.sh").read_text().split("set -eu\n", 1)[1]
 
 
 @pytest.mark.parametrize(("config", "extra", "expected"), [

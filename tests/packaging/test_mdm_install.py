@@ -1,20 +1,22 @@
 """The MDM bundle's scripts run for real on Linux: `build-pkg` (pkgbuild/productbuild stubbed to keep the
-payload and scripts), then the Jamf install (an `installer` stub lays the payload into a scratch root and runs the
-real postinstall), the extension attribute and the uninstall. The scripts run unchanged except that the macOS
-locations are moved under the scratch root and, where Linux has no `wheel` group, `root:wheel` is `root:root`."""
+payload and scripts), then for Jamf and for Intune the install (an `installer` stub lays the payload into a
+scratch root and runs the real postinstall), the compliance attribute and the uninstall. The scripts run
+unchanged except that the macOS locations are moved under the scratch root and, where Linux has no `wheel`
+group, `root:wheel` is `root:root`."""
 
 from __future__ import annotations
 
 import grp
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from claude_enterprise.admin.mdm_scripts import MACOS_MANAGED, MACOS_PREFIX
+from claude_enterprise.admin.mdm_scripts import INTUNE_PKG_DIR, MACOS_MANAGED, MACOS_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,7 +60,7 @@ def relocate(text: str, root: Path) -> str:
     return text
 
 
-def test_build_pkg_then_jamf_install_report_and_uninstall_without_custom_profiles(tmp_path: Path) -> None:
+def test_build_pkg_then_install_report_and_uninstall_with_jamf_and_intune(tmp_path: Path) -> None:
     config = tmp_path / "enterprise-config.json"
     config.write_text(json.dumps({"security_profile": "restricted"}))
     bundle = tmp_path / "bundle"
@@ -92,12 +94,13 @@ def test_build_pkg_then_jamf_install_report_and_uninstall_without_custom_profile
     assert (capture / "scripts/python").read_text().strip() == sys.executable
     for path in (capture / "scripts/postinstall", *(capture / "payload").rglob("managed-settings.json")):
         path.write_text(relocate(path.read_text(), root))
-    scripts = tmp_path / "jamf"
-    scripts.mkdir()
-    for name in ("install.sh", "extension-attribute.sh", "uninstall.sh"):
-        (scripts / name).write_text(relocate((bundle / "jamf" / name).read_text(), root))
+    scripts = tmp_path / "scripts"
+    for mdm in ("jamf", "intune"):
+        (scripts / mdm).mkdir(parents=True)
+        for script in (bundle / mdm).iterdir():
+            (scripts / mdm / script.name).write_text(relocate(script.read_text(), root))
 
-    install = subprocess.run(["sh", str(scripts / "install.sh"), "/", "host", "user", str(pkg)],
+    install = subprocess.run(["sh", str(scripts / "jamf/install.sh"), "/", "host", "user", str(pkg)],
                              capture_output=True, text=True, env=env, timeout=600)
     assert install.returncode == 0, install.stderr
     assert "claude-enterprise: installed" in install.stdout
@@ -109,11 +112,29 @@ def test_build_pkg_then_jamf_install_report_and_uninstall_without_custom_profile
     summary = install.stdout.strip().splitlines()[-1]
     assert summary in ("compliant", "non-compliant: claude"), install.stdout  # Claude Code may be absent here
 
-    attribute = subprocess.run(["sh", str(scripts / "extension-attribute.sh")], capture_output=True, text=True,
-                               env=env, timeout=120)
-    assert attribute.stdout.startswith(f"<result>{summary}; no MDM profile</result>"), attribute.stdout
+    attribute = subprocess.run(["sh", str(scripts / "jamf/extension-attribute.sh")], capture_output=True,
+                               text=True, env=env, timeout=120)
+    assert attribute.stdout == f"<result>{summary}; no MDM profile</result>\n", attribute.stdout
+    uninstall(scripts / "jamf", root, env)
 
-    uninstall = subprocess.run(["sh", str(scripts / "uninstall.sh")], capture_output=True, text=True, env=env)
-    assert uninstall.returncode == 0, uninstall.stderr
+    intune_pkg = Path(f"{root}{INTUNE_PKG_DIR}/{pkg.name}")
+    intune_pkg.parent.mkdir(parents=True)
+    shutil.copy(pkg, intune_pkg)
+    install = subprocess.run(["sh", str(scripts / "intune/install.sh")], capture_output=True, text=True, env=env,
+                             timeout=600)
+    assert install.returncode == 0 and "claude-enterprise: installed" in install.stdout, install.stderr
+    again = subprocess.run(["sh", str(scripts / "intune/install.sh")], capture_output=True, text=True, env=env,
+                           timeout=120)
+    assert again.stdout.splitlines() == ["claude-enterprise 0.1.0 is installed", summary], again.stderr
+    attribute = subprocess.run(["sh", str(scripts / "intune/custom-attribute.sh")], capture_output=True, text=True,
+                               env=env, timeout=120)
+    assert attribute.stdout == f"{summary}; no MDM profile\n", attribute.stdout
+    intune_pkg.unlink()
+    uninstall(scripts / "intune", root, env)
+
+
+def uninstall(scripts: Path, root: Path, env: dict[str, str]) -> None:
+    proc = subprocess.run(["sh", str(scripts / "uninstall.sh")], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
     assert [p for p in root.rglob("*") if not p.is_dir()] == []
-    assert not (root / "usr/local/claude-enterprise").exists() and not managed.exists()
+    assert not (root / MACOS_PREFIX.lstrip("/")).exists() and not Path(f"{root}{MACOS_MANAGED}").exists()

@@ -52,5 +52,5 @@ def test_bundle_scripts(tmp_path: Path) -> None:
     scripts = shell_scripts(tmp_path / "out")
     assert {p.relative_to(tmp_path / "out").as_posix() for p in scripts} == {
         "macos/build-pkg", "macos/scripts/postinstall", "jamf/install.sh", "jamf/extension-attribute.sh",
-        "jamf/uninstall.sh"}
+        "jamf/uninstall.sh", "intune/install.sh", "intune/custom-attribute.sh", "intune/uninstall.sh"}
     shellcheck(scripts)
