@@ -19,8 +19,8 @@ from claude_enterprise.constants import Exit as exitcodes
 def package(
     config: Annotated[Path, typer.Option("--config", help="The organisation's enterprise-config.json.")],
     out: Annotated[Path, typer.Option("--out", help="The directory to write the bundle into.")],
-    profiles: Annotated[Path | None, typer.Option("--profiles", help="Custom profiles (*.yaml) to install in "
-                                                  "profiles.d/.")] = None,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help="Custom profiles (*.yaml, *.yml, "
+                                                  "*.json) to install in profiles.d/.")] = None,
     org_id: Annotated[str, typer.Option("--org-id", help="Reverse-DNS prefix of the profile and package "
                                         "identifiers, e.g. com.example.")] = "org.claude-enterprise",
     organization: Annotated[str, typer.Option("--organization", help="Shown as the profile's organisation.")]
@@ -35,6 +35,7 @@ def package(
     from claude_enterprise.admin.package import bundle
     from claude_enterprise.config import ConfigError, parse_config, read_json
     from claude_enterprise.profiles import ProfileError, get_profile, load_catalog
+    from claude_enterprise.profiles.loader import profile_files
 
     if profiles is not None and not profiles.is_dir():
         _usage(f"--profiles {profiles}: not a directory of profile files")
@@ -46,8 +47,8 @@ def package(
             get_profile(catalog, settings.security_profile, f"{config}: security_profile")
     except (ConfigError, ProfileError) as exc:
         _usage(str(exc))
-    custom = {p.name: p.read_text(encoding="utf-8") for p in sorted((profiles or Path()).glob("*.y*ml"))
-              if profiles is not None and p.suffix in (".yaml", ".yml")}
+    # Exactly the files the catalog above was loaded from: what was validated is what ships.
+    custom = {p.name: p.read_text(encoding="utf-8") for p in profile_files(profiles)} if profiles is not None else {}
     try:
         files = bundle(data, settings, custom, catalog, identifier=org_id, organization=organization,
                        version=__version__)

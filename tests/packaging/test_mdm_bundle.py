@@ -131,3 +131,20 @@ def test_config_errors_are_one_line(tmp_path: Path, config: dict | str, extra: t
     assert proc.returncode == 2
     assert expected in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_ships_exactly_the_profile_files_the_loader_reads(tmp_path: Path) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "contractor.yaml").write_text(CONTRACTOR)
+    (profiles / "auditor.json").write_text(json.dumps(
+        {"name": "auditor", "extends": "plan-only", "description": "Auditors", "rank": 0}))
+    (profiles / "intern.yml").write_text(CONTRACTOR.replace("contractor", "intern"))
+    (profiles / ".draft.yaml").write_text("not: [valid")
+    (profiles / "notes.txt").write_text("not a profile")
+    (profiles / "x.yaml").mkdir()
+    proc = package(tmp_path, {"security_profile": "auditor"}, "--profiles", str(profiles))
+    assert proc.returncode == 0, proc.stderr
+    shipped = tmp_path / "out/macos/managed/profiles.d"
+    assert sorted(p.name for p in shipped.iterdir()) == ["auditor.json", "contractor.yaml", "intern.yml"]
+    assert json.loads((shipped / "auditor.json").read_text())["extends"] == "plan-only"
