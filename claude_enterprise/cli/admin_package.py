@@ -8,12 +8,17 @@ same for Intune-managed Macs: install, compliance custom attribute, uninstall). 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from claude_enterprise.constants import Exit as exitcodes
+
+# Both end up in scripts that run as root (identifiers, file paths): only characters no shell treats specially.
+ORG_ID = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+PROFILE_FILE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def package(
@@ -37,8 +42,15 @@ def package(
     from claude_enterprise.profiles import ProfileError, get_profile, load_catalog
     from claude_enterprise.profiles.loader import profile_files
 
+    if not ORG_ID.fullmatch(org_id):
+        _usage(f"--org-id {org_id!r}: not a reverse-DNS prefix such as com.example (letters, digits, -, dots)")
     if profiles is not None and not profiles.is_dir():
         _usage(f"--profiles {profiles}: not a directory of profile files")
+    # Exactly the files the catalog below is loaded from: what is validated is what ships.
+    profile_paths = profile_files(profiles) if profiles is not None else []
+    for path in profile_paths:
+        if not PROFILE_FILE_NAME.fullmatch(path.name):
+            _usage(f"--profiles: {str(path)!r}: a profile file name may hold only letters, digits, '.', '_' and '-'")
     try:
         data = read_json(config)
         settings = parse_config(data, str(config), managed=False)
@@ -47,8 +59,7 @@ def package(
             get_profile(catalog, settings.security_profile, f"{config}: security_profile")
     except (ConfigError, ProfileError) as exc:
         _usage(str(exc))
-    # Exactly the files the catalog above was loaded from: what was validated is what ships.
-    custom = {p.name: p.read_text(encoding="utf-8") for p in profile_files(profiles)} if profiles is not None else {}
+    custom = {p.name: p.read_text(encoding="utf-8") for p in profile_paths}
     try:
         files = bundle(data, settings, custom, catalog, identifier=org_id, organization=organization,
                        version=__version__)

@@ -148,3 +148,23 @@ def test_ships_exactly_the_profile_files_the_loader_reads(tmp_path: Path) -> Non
     shipped = tmp_path / "out/macos/managed/profiles.d"
     assert sorted(p.name for p in shipped.iterdir()) == ["auditor.json", "contractor.yaml", "intern.yml"]
     assert json.loads((shipped / "auditor.json").read_text())["extends"] == "plan-only"
+
+
+@pytest.mark.parametrize("org_id", ["com.ex; touch /tmp/PWNED #", "example", "com..example", "com.ex\nample",
+                                    "com.example.", "$(id).com"])
+def test_org_id_must_be_reverse_dns(tmp_path: Path, org_id: str) -> None:
+    proc = package(tmp_path, {}, "--org-id", org_id)
+    assert proc.returncode == 2 and "--org-id" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["a b.yaml", "x;reboot.yaml", "it's.yml", "a$(id).json", "new\nline.yaml"])
+def test_profile_file_names_are_plain(tmp_path: Path, name: str) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / name).write_text(CONTRACTOR)
+    proc = package(tmp_path, {}, "--profiles", str(profiles))
+    assert proc.returncode == 2, proc.stderr
+    assert repr(str(profiles / name)) in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
