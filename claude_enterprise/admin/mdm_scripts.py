@@ -24,9 +24,12 @@ BUILD_PKG = """\
 #
 #   ./build-pkg WHEEL [--python PYTHON] [--sign "Developer ID Installer: ..."]
 #
-# WHEEL is claude-enterprise's wheel; its dependencies are fetched as wheels for this Mac into the package, so
-# the install needs no network. PYTHON is the interpreter the target Macs have (3.10 or later; default the
-# python.org framework build); the postinstall builds the tool's environment with it. Then notarize:
+# WHEEL is claude-enterprise's wheel; its dependencies, at the versions of constraints.txt (the project's
+# requirements.lock), are fetched as wheels for this Mac into the package, so the install needs no network.
+# PYTHON is the interpreter the target Macs have (3.10 or later; default the python.org framework build); the
+# postinstall builds the tool's environment with it. Some dependencies are binary wheels, so a pkg serves one CPU
+# architecture and one Python version: build once per target (e.g. on an Apple silicon and on an Intel Mac). Then
+# notarize:
 #   xcrun notarytool submit @@PKG_NAME@@ --wait ... && xcrun stapler staple @@PKG_NAME@@
 set -euo pipefail
 
@@ -50,7 +53,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 payload=$work/payload
 mkdir -p "$payload$PREFIX/wheels" "$payload$MANAGED" "$payload$(dirname "$SETTINGS")" "$work/scripts"
-"$python" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$payload$PREFIX/wheels" "$wheel"
+"$python" -m pip wheel --quiet --disable-pip-version-check --constraint "$here/constraints.txt" \\
+    --wheel-dir "$payload$PREFIX/wheels" "$wheel"
 cp -R "$here/managed/." "$payload$MANAGED/"
 cp "$here/managed-settings.json" "$payload$SETTINGS"
 cp "$here/scripts/postinstall" "$work/scripts/postinstall"

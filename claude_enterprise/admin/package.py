@@ -10,6 +10,7 @@ managed-settings.json file the pkg installs, which is what `--check-policy` read
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -43,11 +44,18 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
+def constraints(lock: str) -> str:
+    """The `name==version` lines of requirements.lock: its hashes are those of the sdists, and a hash in a
+    constraints file would switch pip to hash-checking mode, refusing the binary wheels the pkg carries."""
+    return "".join(f"{pin}\n" for pin in re.findall(r"^([A-Za-z0-9._-]+==\S+)", lock, re.MULTILINE))
+
+
 def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: Mapping[str, str],
-           catalog: Mapping[str, Profile], *, identifier: str, organization: str,
-           version: str) -> dict[str, BundleFile]:
+           catalog: Mapping[str, Profile], *, identifier: str, organization: str, version: str,
+           lock: str) -> dict[str, BundleFile]:
     """Relative path -> file. `config_data` is written as given; `profiles` maps custom profile file names
-    (`profiles.d/`) to their text, already part of `catalog`."""
+    (`profiles.d/`) to their text, already part of `catalog`; `lock` is requirements.lock, whose versions the pkg's
+    dependencies are pinned to."""
     profile = catalog[config.security_profile or DEFAULT_PROFILE]
     pkg_id = f"{identifier}.claude-enterprise"
     pkg_name = f"claude-enterprise-{version}.pkg"
@@ -61,6 +69,7 @@ def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: M
         "macos/managed/enterprise-config.json": BundleFile(config_json, DATA),
         "macos/build-pkg": BundleFile(scripts.fill(scripts.BUILD_PKG, PKG_NAME=pkg_name, PKG_ID=pkg_id,
                                                    VERSION=version).encode(), SCRIPT),
+        "macos/constraints.txt": BundleFile(constraints(lock).encode(), DATA),
         "macos/scripts/postinstall": BundleFile(scripts.fill(scripts.POSTINSTALL).encode(), SCRIPT),
     }
     for mdm in ("jamf", "intune"):

@@ -62,9 +62,11 @@ def package(
     custom = {p.name: p.read_text(encoding="utf-8") for p in profile_paths}
     try:
         files = bundle(data, settings, custom, catalog, identifier=org_id, organization=organization,
-                       version=__version__)
+                       version=__version__, lock=paths.requirements_lock().read_text(encoding="utf-8"))
     except (PlistValueError, ValueError) as exc:
         _usage(f"{config}: {exc}")
+    except OSError as exc:
+        _usage(f"{exc.filename}: {exc.strerror}: reinstall claude-enterprise (its requirements.lock is missing)")
     try:
         for relative, file in files.items():
             target = out / relative

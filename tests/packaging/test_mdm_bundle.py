@@ -168,3 +168,12 @@ def test_profile_file_names_are_plain(tmp_path: Path, name: str) -> None:
     assert proc.returncode == 2, proc.stderr
     assert repr(str(profiles / name)) in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_build_pkg_pins_the_lock(out: Path) -> None:
+    lock = (Path(__file__).resolve().parents[2] / "packaging/requirements.lock").read_text()
+    pins = (out / "macos/constraints.txt").read_text().splitlines()
+    assert pins and all("==" in pin and " " not in pin for pin in pins)  # no hashes: pip would demand them all
+    assert pins == [line.split()[0] for line in lock.splitlines() if "==" in line and not line.startswith("#")]
+    build = (out / "macos/build-pkg").read_text()
+    assert '--constraint "$here/constraints.txt"' in build and "once per target" in build

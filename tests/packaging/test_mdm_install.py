@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,9 @@ def test_build_pkg_then_install_report_and_uninstall_with_jamf_and_intune(tmp_pa
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels),
                     str(REPO)], check=True, capture_output=True)
     [wheel] = wheels.glob("claude_enterprise-*.whl")
+    with zipfile.ZipFile(wheel) as archive:  # admin package run from the wheel pins build-pkg to it
+        assert archive.read("claude_enterprise/_packaging/requirements.lock") == (
+            REPO / "packaging/requirements.lock").read_bytes()
 
     capture, stubs, root = tmp_path / "capture", tmp_path / "stubs", tmp_path / "root"
     for directory in (capture, stubs, root):
@@ -92,6 +96,10 @@ def test_build_pkg_then_install_report_and_uninstall_with_jamf_and_intune(tmp_pa
     assert pkg.is_file()
     assert "--sign" not in (capture / "productbuild-args").read_text()
     assert (capture / "scripts/python").read_text().strip() == sys.executable
+    pins = dict(pin.split("==") for pin in (bundle / "macos/constraints.txt").read_text().splitlines())
+    carried = [w.name.split("-")[:2] for w in (capture / "payload").rglob("wheels/*.whl")]
+    dependencies = {name.lower().replace("_", "-"): version for name, version in carried if name != "claude_enterprise"}
+    assert dependencies and all(pins[name] == version for name, version in dependencies.items()), dependencies
     for path in (capture / "scripts/postinstall", *(capture / "payload").rglob("managed-settings.json")):
         path.write_text(relocate(path.read_text(), root))
     scripts = tmp_path / "scripts"
