@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from claude_enterprise.admin import mdm_scripts as scripts
@@ -38,6 +39,21 @@ def claude_settings(profile: Profile, script: str, gate: str) -> dict[str, Any]:
     if sandbox is not None:
         settings["sandbox"] = sandbox
     return settings
+
+
+def installed_settings(managed_dir: Path, script: str, gate: str) -> dict[str, Any]:
+    """`claude_settings` for the configuration and custom profiles of a managed directory: packaging/linux/build-deb
+    writes the .deb's managed settings with it, so the .deb carries the same sandbox locks as the MDM bundle.
+    Raises ConfigError or ProfileError for a bad configuration."""
+    from claude_enterprise import paths
+    from claude_enterprise.config import parse_config, read_json
+    from claude_enterprise.profiles import get_profile, load_catalog
+
+    source = managed_dir / "enterprise-config.json"
+    config = parse_config(read_json(source), str(source), managed=False)
+    catalog = load_catalog(paths.bundled_policies_dir() / "profiles", managed_dir / "profiles.d")
+    profile = get_profile(catalog, config.security_profile or DEFAULT_PROFILE, f"{source}: security_profile")
+    return claude_settings(profile, script, gate)
 
 
 def _json(data: Any) -> bytes:

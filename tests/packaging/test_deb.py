@@ -121,10 +121,17 @@ def test_extracted_tree_names_no_build_path_and_carries_our_settings(deb: Path, 
                           capture_output=True, text=True)
     assert grep.stdout == "", "the build directory leaked into the installed tree"
     assert not list(root.glob("opt/claude-enterprise/lib/python3*/site-packages/claude_enterprise-*/direct_url.json"))
+    from claude_enterprise.admin.package import installed_settings
     from claude_enterprise.launch.settings import managed_settings
 
     settings = json.loads((root / "etc/claude-code/managed-settings.json").read_text())
-    assert settings == managed_settings(f"{PREFIX}/bin/claude-enterprise", f"{PREFIX}/bin/claude-enterprise-gate")
+    script, gate = f"{PREFIX}/bin/claude-enterprise", f"{PREFIX}/bin/claude-enterprise-gate"
+    assert settings == installed_settings(root / "etc/claude-enterprise", script, gate)
+    assert settings.items() >= managed_settings(script, gate).items()
+    # contractor extends standard, whose sandbox is required: the MDM bundle carries the same block.
+    sandbox = settings["sandbox"]
+    assert sandbox["enabled"] is True and sandbox["failIfUnavailable"] is True
+    assert sandbox["allowUnsandboxedCommands"] is False
     assert json.loads((root / "etc/claude-enterprise/enterprise-config.json").read_text()) == CONFIG
     cfg = (root / "opt/claude-enterprise/pyvenv.cfg").read_text()
     assert "home = /usr/bin" in cfg and "include-system-site-packages = false" in cfg
