@@ -90,3 +90,11 @@ def bundled_policies_dir() -> Path:
     package = Path(__file__).resolve().parent
     shipped = package / "_policies"
     return shipped if shipped.is_dir() else package.parent / "policies"
+
+
+def requirements_lock() -> Path:
+    """`packaging/requirements.lock` as shipped inside the wheel (so `admin package` can pin the macOS pkg's
+    dependencies), or the source tree's."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "_packaging" / "requirements.lock"
+    return shipped if shipped.is_file() else package.parent / "packaging" / "requirements.lock"

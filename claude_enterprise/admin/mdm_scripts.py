@@ -1,14 +1,20 @@
-"""The shell and PowerShell scripts of the MDM bundle, as templates (`@@NAME@@` is filled in by package.py).
+"""The shell scripts of the MDM bundle, as templates (`@@NAME@@` is filled in by `fill`).
 
-They hold the installed layout in one place per platform; the macOS one is what `--check-policy` calls
-compliant: root-owned, nothing group- or world-writable.
+They hold the macOS installed layout in one place; it is what `--check-policy` calls compliant: root-owned,
+nothing group- or world-writable. Jamf and Intune manage macOS devices with the same script bodies. Native
+Windows is not a target: the tool relies on POSIX file locking and ownership checks, and Claude Code has no
+sandbox there.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 MACOS_PREFIX = "/usr/local/claude-enterprise"
 MACOS_MANAGED = "/Library/Application Support/ClaudeEnterprise"
 MACOS_CLAUDE_SETTINGS = "/Library/Application Support/ClaudeCode/managed-settings.json"
+# Root-only (unlike /var/tmp or /tmp): whatever pkg lies here is installed as root.
+INTUNE_PKG_DIR = "/Library/Application Support/ClaudeEnterprise Packages"
 
 _MACOS_LAYOUT = 'PREFIX=@@PREFIX@@\nMANAGED="@@MANAGED@@"\nSETTINGS="@@SETTINGS_FILE@@"'
 
@@ -18,9 +24,12 @@ BUILD_PKG = """\
 #
 #   ./build-pkg WHEEL [--python PYTHON] [--sign "Developer ID Installer: ..."]
 #
-# WHEEL is claude-enterprise's wheel; its dependencies are fetched as wheels for this Mac into the package, so
-# the install needs no network. PYTHON is the interpreter the target Macs have (3.10 or later; default the
-# python.org framework build); the postinstall builds the tool's environment with it. Then notarize:
+# WHEEL is claude-enterprise's wheel; its dependencies, at the versions of constraints.txt (the project's
+# requirements.lock), are fetched as wheels for this Mac into the package, so the install needs no network.
+# PYTHON is the interpreter the target Macs have (3.10 or later; default the python.org framework build); the
+# postinstall builds the tool's environment with it. Some dependencies are binary wheels, so a pkg serves one CPU
+# architecture and one Python version: build once per target (e.g. on an Apple silicon and on an Intel Mac). Then
+# notarize:
 #   xcrun notarytool submit @@PKG_NAME@@ --wait ... && xcrun stapler staple @@PKG_NAME@@
 set -euo pipefail
 
@@ -44,7 +53,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 payload=$work/payload
 mkdir -p "$payload$PREFIX/wheels" "$payload$MANAGED" "$payload$(dirname "$SETTINGS")" "$work/scripts"
-"$python" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$payload$PREFIX/wheels" "$wheel"
+"$python" -m pip wheel --quiet --disable-pip-version-check --constraint "$here/constraints.txt" \\
+    --wheel-dir "$payload$PREFIX/wheels" "$wheel"
 cp -R "$here/managed/." "$payload$MANAGED/"
 cp "$here/managed-settings.json" "$payload$SETTINGS"
 cp "$here/scripts/postinstall" "$work/scripts/postinstall"
@@ -56,7 +66,8 @@ pkgbuild --root "$payload" --identifier @@PKG_ID@@ --version @@VERSION@@ --insta
     --ownership recommended --scripts "$work/scripts" "$work/component.pkg"
 signing=()
 [ -z "$sign" ] || signing=(--sign "$sign")
-productbuild --package "$work/component.pkg" "${signing[@]}" "$here/@@PKG_NAME@@"
+# An empty array under `set -u` is an unbound variable in macOS's bash 3.2: expand it only when set.
+productbuild --package "$work/component.pkg" ${signing[@]+"${signing[@]}"} "$here/@@PKG_NAME@@"
 echo "$here/@@PKG_NAME@@"
 """
 
@@ -73,6 +84,8 @@ python=$(cat "$(dirname "$0")/python")
 "$python" -m venv --clear "$PREFIX/venv"
 "$PREFIX/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index \\
     --find-links "$PREFIX/wheels" claude-enterprise
+# profiles.d/ is in the payload only with custom profiles, but the compiled cache always goes there.
+mkdir -p "$MANAGED/profiles.d"
 chown -R root:wheel "$PREFIX" "$MANAGED" "$SETTINGS"
 chmod -R go-w "$PREFIX" "$MANAGED" "$SETTINGS"
 "$PREFIX/venv/bin/claude-enterprise" policies compile "$MANAGED/profiles.d" >/dev/null
@@ -86,12 +99,12 @@ rm -rf "$state"
 printf '%s' "$report" | "$PREFIX/venv/bin/python" -c '
 import json, sys
 checks = {c["name"]: c for c in json.load(sys.stdin)["checks"]}
-bad = [f"{n}: {checks[n][\\"detail\\"]}" for n in ("config", "managed_settings") if checks[n]["status"] != "pass"]
+bad = ["%s: %s" % (n, checks[n]["detail"]) for n in ("config", "managed_settings") if checks[n]["status"] != "pass"]
 sys.exit("claude-enterprise: not compliant after install: " + "; ".join(bad) if bad else 0)'
 echo "claude-enterprise: installed; each user can check with: claude-enterprise --check-policy"
 """
 
-# Shared by the Jamf scripts: one JSON report in, one line out.
+# Shared by the install and compliance scripts: one JSON report in, one line out.
 _SUMMARY = """\
 summary() {
     "$PREFIX/venv/bin/python" -c '
@@ -105,29 +118,34 @@ print("compliant" if report.get("compliant") else "non-compliant: " + ", ".join(
 }
 """
 
-JAMF_INSTALL = """\
+_INSTALL = """\
 #!/bin/sh
-# Jamf Pro policy script (runs as root): installs the claude-enterprise package the policy cached, then reports
-# the compliance check. Parameter 4: the package's path (default: Jamf's Waiting Room).
+# @@MDM@@ script (runs as root): installs the claude-enterprise package unless this
+# version is already installed, then reports the compliance check in one line.
+# @@PKG_HELP@@
 set -eu
 PREFIX=@@PREFIX@@
-pkg=${4:-"/Library/Application Support/JAMF/Waiting Room/@@PKG_NAME@@"}
-[ -f "$pkg" ] || { echo "claude-enterprise: $pkg: no such package (set parameter 4)" >&2; exit 1; }
-installer -pkg "$pkg" -target /
+pkg=@@PKG@@
+if [ "$("$PREFIX/venv/bin/claude-enterprise" --version 2>/dev/null || true)" = "claude-enterprise @@VERSION@@" ]; then
+    echo "claude-enterprise @@VERSION@@ is installed"
+else
+    [ -f "$pkg" ] || { echo "claude-enterprise: $pkg: no such package" >&2; exit 1; }
+    installer -pkg "$pkg" -target /
+fi
 @@SUMMARY@@
 state=$(mktemp -d)
 CLAUDE_ENTERPRISE_STATE_DIR=$state "$PREFIX/venv/bin/claude-enterprise" --check-policy --json | summary || true
 rm -rf "$state"
 """
 
-JAMF_EXTENSION_ATTRIBUTE = """\
+_COMPLIANCE = """\
 #!/bin/sh
-# Jamf Pro extension attribute "Claude Code compliance": "compliant", "non-compliant: CHECKS", "not installed",
+# @@MDM@@ "Claude Code compliance": "compliant", "non-compliant: CHECKS", "not installed",
 # each followed by "; no MDM profile" when Claude Code's managed preferences are missing. Built on
 # `claude-enterprise --check-policy --json`, run with a throw-away state directory.
 PREFIX=@@PREFIX@@
 if [ ! -x "$PREFIX/venv/bin/claude-enterprise" ]; then
-    echo "<result>not installed</result>"
+    echo "@@OPEN@@not installed@@CLOSE@@"
     exit 0
 fi
 @@SUMMARY@@
@@ -135,13 +153,13 @@ state=$(mktemp -d)
 result=$(CLAUDE_ENTERPRISE_STATE_DIR=$state "$PREFIX/venv/bin/claude-enterprise" --check-policy --json | summary 2>&1)
 rm -rf "$state"
 [ -f "/Library/Managed Preferences/@@DOMAIN@@.plist" ] || result="$result; no MDM profile"
-echo "<result>$result</result>"
+echo "@@OPEN@@$result@@CLOSE@@"
 """
 
-JAMF_UNINSTALL = """\
+_UNINSTALL = """\
 #!/bin/sh
-# Jamf Pro policy script (runs as root): removes everything the package installed or generated. The
-# configuration profile is removed by unscoping it in Jamf (an MDM profile cannot be removed locally).
+# @@MDM@@ script (runs as root): removes everything the package installed or generated.
+# The configuration profile is removed by @@UNSCOPE@@ (an MDM profile cannot be removed locally).
 set -eu
 @@LAYOUT@@
 for link in /usr/local/bin/claude-enterprise /usr/local/bin/claude-enterprise-gate; do
@@ -156,84 +174,38 @@ pkgutil --forget @@PKG_ID@@ >/dev/null 2>&1 || true
 echo "claude-enterprise: removed"
 """
 
-_INTUNE_HEADER = """\
-# Intune platform script: run as SYSTEM with "Run script in 64 bit PowerShell Host" = Yes. A 32-bit host is
-# relaunched 64-bit: there ProgramFiles is "Program Files (x86)", which Claude Code never reads, so the paths
-# below use ProgramW6432. Files are written UTF-8 without a byte-order mark.
-if ($env:PROCESSOR_ARCHITEW6432 -eq 'AMD64') {
-    $Host64 = "$env:WINDIR\\SysNative\\WindowsPowerShell\\v1.0\\powershell.exe"
-    & $Host64 -NoProfile -ExecutionPolicy Bypass -File $PSCommandPath @args
-    exit $LASTEXITCODE
-}
-$ErrorActionPreference = 'Stop'
-$ProgramFiles = $env:ProgramW6432
-$Prefix = Join-Path $ProgramFiles 'ClaudeEnterprise'
-$Managed = Join-Path $Prefix 'managed'
-$ClaudeDir = Join-Path $ProgramFiles 'ClaudeCode'
-$Settings = Join-Path $ClaudeDir 'managed-settings.json'
-$Tool = Join-Path $Prefix 'venv\\Scripts\\claude-enterprise.exe'
-"""
 
-INTUNE_INSTALL = _INTUNE_HEADER + """\
-# Installs claude-enterprise from the wheel shipped beside this script (Win32 app) into a venv, the enterprise
-# configuration and profiles.d, and Claude Code's managed-settings.json.
-$Utf8 = New-Object System.Text.UTF8Encoding $false
-function Write-Utf8([string]$Path, [string]$Text) { [System.IO.File]::WriteAllText($Path, $Text, $Utf8) }
-$Wheel = Get-ChildItem -Path $PSScriptRoot -Filter 'claude_enterprise-*.whl' | Select-Object -First 1
-if (-not $Wheel) { Write-Error "claude-enterprise: no claude_enterprise-*.whl beside $PSCommandPath"; exit 1 }
-New-Item -ItemType Directory -Force -Path (Join-Path $Managed 'profiles.d'), $ClaudeDir | Out-Null
-& py -3 -m venv --clear (Join-Path $Prefix 'venv')
-if ($LASTEXITCODE -ne 0) { Write-Error 'claude-enterprise: Python 3.10 or later (py launcher) is required'; exit 1 }
-& (Join-Path $Prefix 'venv\\Scripts\\python.exe') -m pip install --quiet --disable-pip-version-check $Wheel.FullName
-if ($LASTEXITCODE -ne 0) { exit 1 }
-Write-Utf8 (Join-Path $Managed 'enterprise-config.json') @'
-@@CONFIG@@
-'@
-@@PROFILES@@
-$SettingsJson = @'
-@@SETTINGS@@
-'@
-Write-Utf8 $Settings $SettingsJson.Replace('@@PROGRAMFILES@@', $ProgramFiles.Replace('\\', '\\\\'))
-[Environment]::SetEnvironmentVariable('CLAUDE_ENTERPRISE_MANAGED_DIR', $Managed, 'Machine')
-[Environment]::SetEnvironmentVariable('CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS', $Settings, 'Machine')
-& $Tool policies compile (Join-Path $Managed 'profiles.d') | Out-Null
-& $Tool --check-policy
-exit 0
-"""
+def mdm_scripts(mdm: Literal["jamf", "intune"], pkg_name: str, pkg_id: str, version: str,
+                domain: str) -> dict[str, str]:
+    """The install, compliance and uninstall scripts of one macOS MDM ("jamf" or "intune"), by file name.
 
-INTUNE_DETECT = _INTUNE_HEADER + """\
-# Detection (Win32 app) and custom compliance: prints one compact JSON object built on
-# `claude-enterprise --check-policy --json`; exits 0 only when the tool is installed.
-$env:CLAUDE_ENTERPRISE_MANAGED_DIR = $Managed
-$env:CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS = $Settings
-if (-not (Test-Path $Tool)) { exit 1 }
-$Report = (& $Tool --check-policy --json | Out-String) | ConvertFrom-Json
-$Failed = @($Report.checks | Where-Object { $_.status -eq 'fail' } | ForEach-Object { $_.name })
-@{ ClaudeEnterpriseCompliant = [bool]$Report.compliant; ClaudeEnterpriseProfile = [string]$Report.profile;
-   ClaudeEnterpriseFailedChecks = ($Failed -join ',') } | ConvertTo-Json -Compress
-exit 0
-"""
-
-INTUNE_UNINSTALL = _INTUNE_HEADER + """\
-# Removes everything install.ps1 wrote: the tool, the managed directory, Claude Code's managed settings (when
-# they are ours) and the machine environment variables.
-if ((Test-Path $Settings) -and (Select-String -Path $Settings -SimpleMatch 'ClaudeEnterprise' -Quiet)) {
-    Remove-Item -Force $Settings
-    if (-not (Get-ChildItem -Force $ClaudeDir)) { Remove-Item -Force $ClaudeDir }
-}
-if (Test-Path $Prefix) { Remove-Item -Recurse -Force $Prefix }
-[Environment]::SetEnvironmentVariable('CLAUDE_ENTERPRISE_MANAGED_DIR', $null, 'Machine')
-[Environment]::SetEnvironmentVariable('CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS', $null, 'Machine')
-exit 0
-"""
+    Both run them as root from their own copies; they differ only in where the pkg is, how a reported value is
+    read (Jamf wants `<result>`, an Intune custom attribute takes stdout) and how the profile is withdrawn."""
+    if mdm == "jamf":
+        waiting_room = f"/Library/Application Support/JAMF/Waiting Room/{pkg_name}"
+        install = dict(MDM="Jamf Pro policy", PKG=f'${{4:-"{waiting_room}"}}',
+                       PKG_HELP="Parameter 4: the package's path (default: the cached package in Jamf's Waiting Room).")
+        compliance = dict(MDM="Jamf Pro extension attribute", OPEN="<result>", CLOSE="</result>")
+        uninstall = dict(MDM="Jamf Pro policy", UNSCOPE="unscoping it in Jamf")
+        names = ("install.sh", "extension-attribute.sh", "uninstall.sh")
+    else:
+        install = dict(MDM="Intune macOS shell", PKG=f'"{INTUNE_PKG_DIR}/{pkg_name}"',
+                       PKG_HELP="Intune normally installs the package as a macOS LOB app; when it has not, this "
+                                f"installs\n# the copy in {INTUNE_PKG_DIR}/.")
+        compliance = dict(MDM="Intune custom attribute (string)", OPEN="", CLOSE="")
+        uninstall = dict(MDM="Intune macOS shell", UNSCOPE="unassigning it in Intune")
+        names = ("install.sh", "custom-attribute.sh", "uninstall.sh")
+    texts = (fill(_INSTALL, VERSION=version, **install), fill(_COMPLIANCE, DOMAIN=domain, **compliance),
+             fill(_UNINSTALL, PKG_ID=pkg_id, **uninstall))
+    return dict(zip(names, texts, strict=True))
 
 
 def fill(template: str, **values: str) -> str:
-    """`template` with each `@@NAME@@` replaced; the macOS layout and the Jamf summary are always available."""
+    """`template` with each `@@NAME@@` replaced; the macOS layout and the report summary are always available."""
     values = {"LAYOUT": _MACOS_LAYOUT, "SUMMARY": _SUMMARY.rstrip("\n"), **values, "PREFIX": MACOS_PREFIX,
               "MANAGED": MACOS_MANAGED, "SETTINGS_FILE": MACOS_CLAUDE_SETTINGS}
     for name, value in values.items():
         template = template.replace(f"@@{name}@@", value)
-    if "@@" in template.replace("@@PROGRAMFILES@@", ""):
+    if "@@" in template:
         raise ValueError(f"unfilled placeholder in {template[:60]!r}")
     return template

@@ -1,6 +1,6 @@
 """The MDM bundle of `claude-enterprise admin package`: every file, its content and mode, computed without I/O.
 
-One managed-settings document per platform comes from the same generator the .deb and `policies
+One managed-settings document comes from the same generator the .deb and `policies
 managed-settings` use (our hook in exec form and the exec gate, `allowManagedHooksOnly`), plus the parent-tier
 sandbox of the organisation's default profile, so every channel routes claude the same way. macOS gets it both
 as the `com.anthropic.claudecode` profile (the MDM channel Claude Code prefers) and as the identical
@@ -10,7 +10,9 @@ managed-settings.json file the pkg installs, which is what `--check-policy` read
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from claude_enterprise.admin import mdm_scripts as scripts
@@ -39,30 +41,42 @@ def claude_settings(profile: Profile, script: str, gate: str) -> dict[str, Any]:
     return settings
 
 
+def installed_settings(managed_dir: Path, script: str, gate: str) -> dict[str, Any]:
+    """`claude_settings` for the configuration and custom profiles of a managed directory: packaging/linux/build-deb
+    writes the .deb's managed settings with it, so the .deb carries the same sandbox locks as the MDM bundle.
+    Raises ConfigError or ProfileError for a bad configuration."""
+    from claude_enterprise import paths
+    from claude_enterprise.config import parse_config, read_json
+    from claude_enterprise.profiles import get_profile, load_catalog
+
+    source = managed_dir / "enterprise-config.json"
+    config = parse_config(read_json(source), str(source), managed=False)
+    catalog = load_catalog(paths.bundled_policies_dir() / "profiles", managed_dir / "profiles.d")
+    profile = get_profile(catalog, config.security_profile or DEFAULT_PROFILE, f"{source}: security_profile")
+    return claude_settings(profile, script, gate)
+
+
 def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
-def _here_string(text: str, where: str) -> str:
-    """Text for a PowerShell literal here-string, which a line starting with `'@` would end early."""
-    if any(line.startswith("'@") for line in text.splitlines()):
-        raise ValueError(f"{where}: a line starting with '@ cannot be carried in the Intune script")
-    return text.rstrip("\n")
+def constraints(lock: str) -> str:
+    """The `name==version` lines of requirements.lock: its hashes are those of the sdists, and a hash in a
+    constraints file would switch pip to hash-checking mode, refusing the binary wheels the pkg carries."""
+    return "".join(f"{pin}\n" for pin in re.findall(r"^([A-Za-z0-9._-]+==\S+)", lock, re.MULTILINE))
 
 
 def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: Mapping[str, str],
-           catalog: Mapping[str, Profile], *, identifier: str, organization: str,
-           version: str) -> dict[str, BundleFile]:
+           catalog: Mapping[str, Profile], *, identifier: str, organization: str, version: str,
+           lock: str) -> dict[str, BundleFile]:
     """Relative path -> file. `config_data` is written as given; `profiles` maps custom profile file names
-    (`profiles.d/`) to their text, already part of `catalog`."""
+    (`profiles.d/`) to their text, already part of `catalog`; `lock` is requirements.lock, whose versions the pkg's
+    dependencies are pinned to."""
     profile = catalog[config.security_profile or DEFAULT_PROFILE]
     pkg_id = f"{identifier}.claude-enterprise"
     pkg_name = f"claude-enterprise-{version}.pkg"
     mac_bin = f"{scripts.MACOS_PREFIX}/venv/bin"
     mac_settings = claude_settings(profile, f"{mac_bin}/claude-enterprise", f"{mac_bin}/claude-enterprise-gate")
-    win_bin = "@@PROGRAMFILES@@\\ClaudeEnterprise\\venv\\Scripts"
-    win_settings = claude_settings(profile, f"{win_bin}\\claude-enterprise.exe",
-                                   f"{win_bin}\\claude-enterprise-gate.exe")
     config_json = _json(config_data)
     files = {
         "macos/com.anthropic.claudecode.mobileconfig": BundleFile(
@@ -71,20 +85,12 @@ def bundle(config_data: Mapping[str, Any], config: EnterpriseConfig, profiles: M
         "macos/managed/enterprise-config.json": BundleFile(config_json, DATA),
         "macos/build-pkg": BundleFile(scripts.fill(scripts.BUILD_PKG, PKG_NAME=pkg_name, PKG_ID=pkg_id,
                                                    VERSION=version).encode(), SCRIPT),
+        "macos/constraints.txt": BundleFile(constraints(lock).encode(), DATA),
         "macos/scripts/postinstall": BundleFile(scripts.fill(scripts.POSTINSTALL).encode(), SCRIPT),
-        "jamf/install.sh": BundleFile(scripts.fill(scripts.JAMF_INSTALL, PKG_NAME=pkg_name).encode(), SCRIPT),
-        "jamf/extension-attribute.sh": BundleFile(
-            scripts.fill(scripts.JAMF_EXTENSION_ATTRIBUTE, DOMAIN=CLAUDE_CODE_DOMAIN).encode(), SCRIPT),
-        "jamf/uninstall.sh": BundleFile(scripts.fill(scripts.JAMF_UNINSTALL, PKG_ID=pkg_id).encode(), SCRIPT),
     }
+    for mdm in ("jamf", "intune"):
+        for name, text in scripts.mdm_scripts(mdm, pkg_name, pkg_id, version, CLAUDE_CODE_DOMAIN).items():
+            files[f"{mdm}/{name}"] = BundleFile(text.encode(), SCRIPT)
     for name, text in sorted(profiles.items()):
         files[f"macos/managed/profiles.d/{name}"] = BundleFile(text.encode(), DATA)
-    profile_writes = "\n".join(
-        f"Write-Utf8 (Join-Path $Managed 'profiles.d\\{name}') @'\n{_here_string(text, name)}\n'@"
-        for name, text in sorted(profiles.items()))
-    install = scripts.fill(scripts.INTUNE_INSTALL, CONFIG=_here_string(config_json.decode(), "config"),
-                           PROFILES=profile_writes, SETTINGS=json.dumps(win_settings, sort_keys=True))
-    for name, text in (("install.ps1", install), ("detect.ps1", scripts.fill(scripts.INTUNE_DETECT)),
-                       ("uninstall.ps1", scripts.fill(scripts.INTUNE_UNINSTALL))):
-        files[f"intune/{name}"] = BundleFile(text.encode("utf-8"), DATA)
     return files

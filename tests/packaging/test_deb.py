@@ -32,6 +32,7 @@ env:
   CLAUDE_NETWORK_ACCESS: deny
 max_output_tokens: 8000
 """
+AUDITOR = {"name": "auditor", "extends": "plan-only", "description": "Auditors", "rank": 0}
 CONFIG = {"security_profile": "contractor", "allowed_bedrock_regions": ["eu-west-1"]}
 
 
@@ -46,6 +47,9 @@ def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     profiles = src / "profiles"
     profiles.mkdir()
     (profiles / "contractor.yaml").write_text(CUSTOM_PROFILE)
+    (profiles / "auditor.json").write_text(json.dumps(AUDITOR))
+    (profiles / ".draft.yaml").write_text("not: [valid")
+    (profiles / "x.yaml").mkdir()
     (src / "enterprise-config.json").write_text(json.dumps(CONFIG))
     out = tmp_path_factory.mktemp("deb-out")
     proc = subprocess.run([str(BUILD_DEB), str(out), "--config", str(src / "enterprise-config.json"),
@@ -100,6 +104,7 @@ def test_conffiles_are_the_managed_files(deb: Path, tmp_path: Path) -> None:
     assert (tmp_path / "DEBIAN" / "conffiles").read_text().split() == [
         "/etc/claude-code/managed-settings.json",
         "/etc/claude-enterprise/enterprise-config.json",
+        "/etc/claude-enterprise/profiles.d/auditor.json",
         "/etc/claude-enterprise/profiles.d/contractor.yaml",
     ]
 
@@ -116,10 +121,17 @@ def test_extracted_tree_names_no_build_path_and_carries_our_settings(deb: Path, 
                           capture_output=True, text=True)
     assert grep.stdout == "", "the build directory leaked into the installed tree"
     assert not list(root.glob("opt/claude-enterprise/lib/python3*/site-packages/claude_enterprise-*/direct_url.json"))
+    from claude_enterprise.admin.package import installed_settings
     from claude_enterprise.launch.settings import managed_settings
 
     settings = json.loads((root / "etc/claude-code/managed-settings.json").read_text())
-    assert settings == managed_settings(f"{PREFIX}/bin/claude-enterprise", f"{PREFIX}/bin/claude-enterprise-gate")
+    script, gate = f"{PREFIX}/bin/claude-enterprise", f"{PREFIX}/bin/claude-enterprise-gate"
+    assert settings == installed_settings(root / "etc/claude-enterprise", script, gate)
+    assert settings.items() >= managed_settings(script, gate).items()
+    # contractor extends standard, whose sandbox is required: the MDM bundle carries the same block.
+    sandbox = settings["sandbox"]
+    assert sandbox["enabled"] is True and sandbox["failIfUnavailable"] is True
+    assert sandbox["allowUnsandboxedCommands"] is False
     assert json.loads((root / "etc/claude-enterprise/enterprise-config.json").read_text()) == CONFIG
     cfg = (root / "opt/claude-enterprise/pyvenv.cfg").read_text()
     assert "home = /usr/bin" in cfg and "include-system-site-packages = false" in cfg
@@ -198,7 +210,7 @@ def test_dpkg_install_remove_purge(deb: Path, tmp_path: Path) -> None:
 
     dpkg(root, "--install", deb)
     cache = root / "etc/claude-enterprise/profiles.d/.compiled-profiles.json"
-    assert json.loads(cache.read_text())["files"][0]["name"] == "contractor.yaml"
+    assert [f["name"] for f in json.loads(cache.read_text())["files"]] == ["auditor.json", "contractor.yaml"]
     for path in (cache, root / "etc/claude-enterprise", root / "etc/claude-code/managed-settings.json"):
         st = path.stat()
         assert st.st_uid == 0 and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH), path

@@ -1,5 +1,5 @@
 """`claude-enterprise admin package`: the bundle written through the real CLI, its .mobileconfig parsed with
-plistlib, the Intune scripts' encoding and paths, and the CLI's one-line errors."""
+plistlib, the Jamf and Intune (macOS) scripts, and the CLI's one-line errors."""
 
 from __future__ import annotations
 
@@ -98,22 +98,25 @@ def test_managed_directory(out: Path) -> None:
     assert 'rm -rf "$PREFIX" "$MANAGED"' in uninstall and "pkgutil --forget com.example.claude-enterprise" in uninstall
 
 
-def test_intune_scripts(out: Path) -> None:
-    for name in ("install.ps1", "detect.ps1", "uninstall.ps1"):
-        raw = (out / "intune" / name).read_bytes()
-        assert not raw.startswith(b"\xef\xbb\xbf"), f"{name} has a BOM"
-        text = raw.decode("utf-8")
-        assert "$ProgramFiles = $env:ProgramW6432" in text and "$env:ProgramFiles" not in text
-        assert "SysNative" in text  # a 32-bit host relaunches 64-bit
-    install = (out / "intune/install.ps1").read_text()
-    assert "New-Object System.Text.UTF8Encoding $false" in install and "Set-Content" not in install
-    assert CONTRACTOR.rstrip() in install and "'profiles.d\\contractor.yaml'" in install
-    settings = install.split("$SettingsJson = @'\n", 1)[1].split("\n'@", 1)[0]
-    as_installed = json.loads(settings.replace("@@PROGRAMFILES@@", "C:\\\\Program Files"))
-    assert as_installed["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == (
-        "C:\\Program Files\\ClaudeEnterprise\\venv\\Scripts\\claude-enterprise.exe")
-    assert "--check-policy --json" in (out / "intune/detect.ps1").read_text()
-    assert "Remove-Item -Recurse -Force $Prefix" in (out / "intune/uninstall.ps1").read_text()
+def test_intune_scripts_are_the_jamf_ones_for_macos(out: Path) -> None:
+    """Intune manages the same Macs: its scripts share the Jamf bodies, with its own pkg location and a plain
+    custom-attribute value (Jamf wants `<result>`)."""
+    assert sorted(p.name for p in (out / "intune").iterdir()) == ["custom-attribute.sh", "install.sh", "uninstall.sh"]
+    for name in ("install.sh", "custom-attribute.sh", "uninstall.sh"):
+        text = (out / "intune" / name).read_text()
+        assert text.startswith("#!/bin/sh\n") and (out / "intune" / name).stat().st_mode & 0o777 == 0o755, name
+        assert "powershell" not in text.lower() and "Intune" in text.splitlines()[1], name
+    install = (out / "intune/install.sh").read_text()
+    assert 'pkg="/Library/Application Support/ClaudeEnterprise Packages/claude-enterprise-0.1.0.pkg"' in install
+    jamf_install = (out / "jamf/install.sh").read_text()
+    assert install.split("set -eu\n", 1)[1].replace(install.split("pkg=", 1)[1].split("\n", 1)[0], "") == (
+        jamf_install.split("set -eu\n", 1)[1].replace(jamf_install.split("pkg=", 1)[1].split("\n", 1)[0], ""))
+    attribute = (out / "intune/custom-attribute.sh").read_text()
+    assert "<result>" not in attribute and 'echo "$result"' in attribute and "--check-policy --json" in attribute
+    assert attribute.split("PREFIX=", 1)[1] == (out / "jamf/extension-attribute.sh").read_text().split(
+        "PREFIX=", 1)[1].replace("<result>", "").replace("</result>", "")
+    uninstall = (out / "intune/uninstall.sh").read_text()
+    assert uninstall.split("set -eu\n", 1)[1] == (out / "jamf/uninstall.sh").read_text().split("set -eu\n", 1)[1]
 
 
 @pytest.mark.parametrize(("config", "extra", "expected"), [
@@ -128,3 +131,49 @@ def test_config_errors_are_one_line(tmp_path: Path, config: dict | str, extra: t
     assert proc.returncode == 2
     assert expected in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_ships_exactly_the_profile_files_the_loader_reads(tmp_path: Path) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "contractor.yaml").write_text(CONTRACTOR)
+    (profiles / "auditor.json").write_text(json.dumps(
+        {"name": "auditor", "extends": "plan-only", "description": "Auditors", "rank": 0}))
+    (profiles / "intern.yml").write_text(CONTRACTOR.replace("contractor", "intern"))
+    (profiles / ".draft.yaml").write_text("not: [valid")
+    (profiles / "notes.txt").write_text("not a profile")
+    (profiles / "x.yaml").mkdir()
+    proc = package(tmp_path, {"security_profile": "auditor"}, "--profiles", str(profiles))
+    assert proc.returncode == 0, proc.stderr
+    shipped = tmp_path / "out/macos/managed/profiles.d"
+    assert sorted(p.name for p in shipped.iterdir()) == ["auditor.json", "contractor.yaml", "intern.yml"]
+    assert json.loads((shipped / "auditor.json").read_text())["extends"] == "plan-only"
+
+
+@pytest.mark.parametrize("org_id", ["com.ex; touch /tmp/PWNED #", "example", "com..example", "com.ex\nample",
+                                    "com.example.", "$(id).com"])
+def test_org_id_must_be_reverse_dns(tmp_path: Path, org_id: str) -> None:
+    proc = package(tmp_path, {}, "--org-id", org_id)
+    assert proc.returncode == 2 and "--org-id" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["a b.yaml", "x;reboot.yaml", "it's.yml", "a$(id).json", "new\nline.yaml"])
+def test_profile_file_names_are_plain(tmp_path: Path, name: str) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / name).write_text(CONTRACTOR)
+    proc = package(tmp_path, {}, "--profiles", str(profiles))
+    assert proc.returncode == 2, proc.stderr
+    assert repr(str(profiles / name)) in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_build_pkg_pins_the_lock(out: Path) -> None:
+    lock = (Path(__file__).resolve().parents[2] / "packaging/requirements.lock").read_text()
+    pins = (out / "macos/constraints.txt").read_text().splitlines()
+    assert pins and all("==" in pin and " " not in pin for pin in pins)  # no hashes: pip would demand them all
+    assert pins == [line.split()[0] for line in lock.splitlines() if "==" in line and not line.startswith("#")]
+    build = (out / "macos/build-pkg").read_text()
+    assert '--constraint "$here/constraints.txt"' in build and "once per target" in build

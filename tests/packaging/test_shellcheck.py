@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,14 @@ def shell_scripts(root: Path) -> list[Path]:
     return found
 
 
+# `"${a[@]}"` of an empty array under `set -u` is an unbound variable before bash 4.4 (macOS ships 3.2);
+# `${a[@]+"${a[@]}"}` is not.
+UNGUARDED_ARRAY = re.compile(r'(?<!\+)"\$\{(\w+)\[@\]\}"')
+
+
 def shellcheck(paths: list[Path]) -> None:
+    unguarded = [f"{p}: {m.group(0)}" for p in paths for m in UNGUARDED_ARRAY.finditer(p.read_text())]
+    assert unguarded == [], unguarded
     proc = subprocess.run(["shellcheck", "--external-sources", *map(str, paths)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -44,5 +52,5 @@ def test_bundle_scripts(tmp_path: Path) -> None:
     scripts = shell_scripts(tmp_path / "out")
     assert {p.relative_to(tmp_path / "out").as_posix() for p in scripts} == {
         "macos/build-pkg", "macos/scripts/postinstall", "jamf/install.sh", "jamf/extension-attribute.sh",
-        "jamf/uninstall.sh"}
+        "jamf/uninstall.sh", "intune/install.sh", "intune/custom-attribute.sh", "intune/uninstall.sh"}
     shellcheck(scripts)
