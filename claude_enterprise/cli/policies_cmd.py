@@ -24,7 +24,6 @@ import typer
 from claude_enterprise import paths
 from claude_enterprise.config import ConfigError, managed_dir_trusted
 from claude_enterprise.constants import Exit as exitcodes
-from claude_enterprise.launch.settings import managed_settings
 from claude_enterprise.profiles import Profile, ProfileError, compiled, get_profile, load_catalog
 from claude_enterprise.profiles.validate import CheckedDirectory, check_directory, run_examples
 
@@ -90,11 +89,18 @@ def compile_profiles(directory: Path, bundled_dir: Path) -> int:
     return exitcodes.OK
 
 
-def print_managed_settings() -> int:
-    """Print the managed-settings.json naming this installation's hook and gate."""
+def print_managed_settings(bundled_dir: Path, managed_dir: Path | None) -> int:
+    """Print the managed-settings.json naming this installation's hook and gate, with the sandbox locks of
+    the configured default profile: the same settings the .deb and the MDM bundle install."""
+    from claude_enterprise.admin.package import claude_settings
+    from claude_enterprise.config import DEFAULT_PROFILE, load_config
+
     script = shutil.which("claude-enterprise") or "claude-enterprise"
     gate = shutil.which("claude-enterprise-gate") or "claude-enterprise-gate"
-    print(json.dumps(managed_settings(script, gate), indent=2))
+    config = load_config({})  # the managed config when installed, else the embedded default
+    name = config.security_profile or DEFAULT_PROFILE
+    profile = get_profile(_catalog(bundled_dir, managed_dir), name, "security_profile")
+    print(json.dumps(claude_settings(profile, script, gate), indent=2))
     return exitcodes.OK
 
 
@@ -129,7 +135,7 @@ def _compile(directory: ProfilesDir) -> int:
 @app.command("managed-settings", epilog="Example: claude-enterprise policies managed-settings > managed-settings.json")
 def _managed_settings() -> int:
     """The Claude Code managed-settings.json for MDM: every `claude` goes through the hook and the exec gate."""
-    return print_managed_settings()
+    return print_managed_settings(paths.bundled_policies_dir() / "profiles", managed_dir_trusted())
 
 
 def main(args: list[str]) -> int:

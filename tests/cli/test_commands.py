@@ -250,3 +250,21 @@ def test_profiles_are_tried_without_root_and_without_enforcing(env, fake_claude,
     assert not list(mine.glob(".*")), "check and explain write nothing"
     # The trial changed nothing: the user's own session still resolves the bundled default.
     assert run(env, "explain", "--", "make").stdout.startswith("profile:  standard (bundled default)")
+
+
+def test_policies_managed_settings_match_what_the_packages_install(env):
+    """Every channel routes claude the same way: the printed settings carry the default profile's sandbox
+    locks, as the .deb and the MDM bundle do, and `--check-policy` finds nothing missing in them."""
+    from claude_enterprise.admin.package import claude_settings
+    from claude_enterprise.config import DEFAULT_PROFILE
+    from claude_enterprise.launch.settings import managed_settings_findings
+    from claude_enterprise.paths import bundled_policies_dir
+    from claude_enterprise.profiles import load_catalog
+
+    result = run(env, "policies", "managed-settings")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    profile = load_catalog(bundled_policies_dir() / "profiles", None)[DEFAULT_PROFILE]
+    hook = printed["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    assert printed == claude_settings(profile, hook, printed["env"]["CLAUDE_CODE_SHELL_PREFIX"])
+    assert "sandbox" in printed and managed_settings_findings(printed) == []
