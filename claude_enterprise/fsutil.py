@@ -2,7 +2,7 @@
 
 One implementation of each: an atomic replace (readers see the old file or the new one, never half),
 an exclusive create (the file must not exist: nobody may have planted it), and a private directory.
-The audit spool uses them on the hot path, so this module imports nothing beyond `os`.
+The audit spool uses them on the hot path, so this module imports only small standard-library modules.
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ def atomic_write(path: Path | str, data: str | bytes, *, mode: int = 0o600, fsyn
     directory, name = os.path.split(path)
     tmp = os.path.join(directory, f".{name}.{os.getpid()}.{next(_TMP_COUNTER)}.tmp")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        # Left by a killed process whose pid we now have (pids repeat after a reboot or in a container): no
+        # live writer can hold our pid, so it is stale. O_EXCL again, so a planted symlink is never followed.
+        os.unlink(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
             os.write(fd, payload)

@@ -44,3 +44,18 @@ def test_private_dir_is_0700_and_refuses_a_symlink(tmp_path: Path) -> None:
     os.symlink(made, tmp_path / "link")
     with pytest.raises((PermissionError, FileExistsError)):
         private_dir(tmp_path / "link")
+
+
+def test_atomic_write_survives_the_temporary_of_a_killed_process_with_our_pid(tmp_path: Path) -> None:
+    """Pids repeat (reboots, containers): a temporary left by a killed writer must not block every later write
+    (the spool's anchor and cursor go through here), and a symlink in its place is never followed."""
+    from claude_enterprise import fsutil
+
+    target = tmp_path / "anchor.json"
+    outside = tmp_path / "outside"
+    outside.write_text("keep")
+    upcoming = next(fsutil._TMP_COUNTER) + 1  # the name the next call will use
+    (tmp_path / f".anchor.json.{os.getpid()}.{upcoming}.tmp").symlink_to(outside)
+    atomic_write(target, "new")
+    assert target.read_text() == "new" and not target.is_symlink() and outside.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anchor.json", "outside"]
