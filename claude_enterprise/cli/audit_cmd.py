@@ -26,6 +26,7 @@ from claude_enterprise.audit import default_spool_dir, spool_status
 from claude_enterprise.audit.events import parse_ts_ms
 from claude_enterprise.audit.reader import Filter, select, verify
 from claude_enterprise.cli.runner import new_app
+from claude_enterprise.constants import ENV_AUDIT_LOG_GROUP
 from claude_enterprise.constants import Exit as exitcodes
 
 app = new_app(name="audit", help="The local audit trail: list, verify, ship.", no_args_is_help=False)
@@ -135,7 +136,7 @@ def verify_cmd(
     remote: Annotated[bool, typer.Option(
         "--remote", help="Verify every host's chain as shipped to CloudWatch Logs (the authoritative copy).")] = False,
     log_group: Annotated[str | None, typer.Option(
-        "--log-group", envvar="CLAUDE_ENTERPRISE_AUDIT_LOG_GROUP", help="CloudWatch log group (--remote).")] = None,
+        "--log-group", envvar=ENV_AUDIT_LOG_GROUP, help="CloudWatch log group (--remote).")] = None,
     region: Annotated[str | None, typer.Option("--region", help="AWS region (--remote; or AWS_REGION).")] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", help="Logs endpoint URL.")] = None,
     stream: Annotated[str | None, typer.Option(
@@ -186,7 +187,7 @@ def ship_cmd(
     ctx: typer.Context,
     spool_dir: SpoolDir = None,
     log_group: Annotated[str | None, typer.Option(
-        "--log-group", envvar="CLAUDE_ENTERPRISE_AUDIT_LOG_GROUP", help="CloudWatch log group.")] = None,
+        "--log-group", envvar=ENV_AUDIT_LOG_GROUP, help="CloudWatch log group.")] = None,
     region: Annotated[str | None, typer.Option("--region", help="AWS region (or AWS_REGION).")] = None,
     endpoint_url: Annotated[str | None, typer.Option("--endpoint-url", help="Logs endpoint URL.")] = None,
     stream_name: Annotated[str | None, typer.Option("--stream-name", help="Log stream.")] = None,

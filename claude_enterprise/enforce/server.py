@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from claude_enterprise.constants import HOOK_TIMEOUT_S
+from claude_enterprise.constants import ENV_SESSION, ENV_SHELL_PREFIX, HOOK_TIMEOUT_S
 from claude_enterprise.enforce import approvals, protocol
 from claude_enterprise.enforce.decider import SESSION_FILE, Decider, claude_config_dir, session_document
 from claude_enterprise.interpreter import HOOK_CALL, bootstrap, python_argv
@@ -143,7 +143,7 @@ class DecisionServer:
     def env(self) -> dict[str, str]:
         """Variables for claude's environment: the exec gate from the first process on."""
         self._started()
-        return {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path, "CLAUDE_ENTERPRISE_SESSION": self.session_dir}
+        return {ENV_SHELL_PREFIX: self.gate_path, ENV_SESSION: self.session_dir}
 
     def hook_command(self) -> dict[str, Any]:
         """The PreToolUse hook in exec form (`command` + `args`): Claude Code then starts it directly — no
@@ -164,7 +164,7 @@ class DecisionServer:
         `--settings` layer's env beats a repository's, which could otherwise blank the prefix)."""
         return {
             "hooks": {"PreToolUse": hook_entries(self.hook_command())},
-            "env": {"CLAUDE_CODE_SHELL_PREFIX": self.gate_path},
+            "env": {ENV_SHELL_PREFIX: self.gate_path},
         }
 
     # -- internals --------------------------------------------------------------------------------------

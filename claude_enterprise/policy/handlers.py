@@ -1,4 +1,5 @@
-"""The one registry of argv handlers the analyzer dispatches to by command name.
+"""The registry of argv handlers the analyzer dispatches to by command name (launchers and runners keep
+their own tables: Analyzer.run consults them later, once no handler here took the command).
 
 Every handler is a function `(analyzer, word, name, args, stdin, frame)`; the modules holding them export
 plain dicts, composed here. Analyzer.run consults them in this order, after functions and aliases:
