@@ -23,7 +23,6 @@ app = new_app(name="admin", help="Configure and deploy the AWS side (the guide's
               no_args_is_help=True, epilog="Example: claude-enterprise admin status --config enterprise-config.json")
 
 
-
 @app.callback()
 def _group() -> None:
     """Configure and deploy the AWS side (the guide's `ccwb enterprise configure | deploy-policies | status`)."""

@@ -285,8 +285,6 @@ def check_policy_main(requested: str | None, *, as_json: bool, env: Mapping[str,
     return exitcodes.COMPLIANT if compliant else exitcodes.NON_COMPLIANT
 
 
-
-
 app = new_app(name="--check-policy")
 
 

@@ -54,7 +54,6 @@ def join_cwd(cwd: str | None, target: str | None) -> str | None:
     return posixpath.normpath(posixpath.join(cwd, target))
 
 
-
 def cd_target(name: str, args: list[str | None]) -> tuple[str | None, bool]:
     """Where `cd`/`pushd`/`popd` with `args` goes (None: unknown), and whether CDPATH is searched."""
     operands = [a for a in args if a is None or a == "-" or not (a.startswith("-") and len(a) > 1)]
