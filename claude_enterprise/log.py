@@ -10,7 +10,8 @@ The level, first set wins (`level_from_env`):
 2. `CLAUDE_LOG_LEVEL`, the same values: shared with Claude Code;
 3. `CLAUDE_DEBUG` true/false (also 1/0, yes/no, on/off): true means debug, as for Claude Code;
 4. `warning`: the wrapper stays quiet in the user's terminal.
-A value outside these is a one-line ValueError naming the variable.
+A value of ours outside these is a one-line ValueError naming the variable; a value of Claude Code's
+variables that we do not know reads as unset (Claude Code may know it; it must not stop the launch).
 """
 
 from __future__ import annotations
@@ -25,28 +26,26 @@ from claude_enterprise.audit.redact import redact_value
 from claude_enterprise.constants import ENV_CLAUDE_DEBUG, ENV_CLAUDE_LOG_LEVEL, ENV_LOG_JSON, ENV_LOG_LEVEL
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-LEVEL_VARIABLES = (ENV_LOG_LEVEL, ENV_CLAUDE_LOG_LEVEL)
 DEBUG_VARIABLE = ENV_CLAUDE_DEBUG
 JSON_VARIABLE = ENV_LOG_JSON
 DEFAULT_LEVEL = "warning"
 _TRUE = ("1", "true", "yes", "on")
-_FALSE = ("", "0", "false", "no", "off")
 
 
 def level_from_env(env: Mapping[str, str]) -> str:
-    """The diagnostics level `env` asks for (precedence in the module docstring); ValueError on a bad value."""
-    for name in LEVEL_VARIABLES:
-        value = env.get(name, "").strip().lower()
-        if value:
-            if value not in _LEVELS:
-                raise ValueError(f"{name}={env[name]!r}: use one of {', '.join(_LEVELS)}")
-            return value
-    debug = env.get(DEBUG_VARIABLE, "").strip().lower()
-    if debug in _TRUE:
-        return "debug"
-    if debug not in _FALSE:
-        raise ValueError(f"{DEBUG_VARIABLE}={env[DEBUG_VARIABLE]!r}: use true or false")
-    return DEFAULT_LEVEL
+    """The diagnostics level `env` asks for (precedence in the module docstring); ValueError on a bad value
+    of our own variable."""
+    value = env.get(ENV_LOG_LEVEL, "").strip().lower()
+    if value:
+        if value not in _LEVELS:
+            raise ValueError(f"{ENV_LOG_LEVEL}={env[ENV_LOG_LEVEL]!r}: use one of {', '.join(_LEVELS)}")
+        return value
+    # Claude Code's own variables: a value only it understands must not stop every launch, so one we do not
+    # know reads as unset.
+    value = env.get(ENV_CLAUDE_LOG_LEVEL, "").strip().lower()
+    if value in _LEVELS:
+        return value
+    return "debug" if env.get(DEBUG_VARIABLE, "").strip().lower() in _TRUE else DEFAULT_LEVEL
 
 
 def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
