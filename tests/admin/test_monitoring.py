@@ -95,7 +95,7 @@ def test_the_dashboard_has_every_view_the_issue_names() -> None:
     (dashboard,) = of_type(template, "AWS::CloudWatch::Dashboard").values()
     body = json.loads(dashboard["Properties"]["DashboardBody"]["Fn::Sub"])
     titles = " | ".join(w["properties"]["title"] for w in body["widgets"])
-    for needed in ("Daily active users", "Monthly active users", "Sessions", "Tokens by profile",
+    for needed in ("Daily active users", "MAU", "Sessions", "Tokens by profile",
                    "cost (USD) and forecast", "Tool decisions by profile, decision and rule", "Policy violations",
                    "refused launches", "failed token verifications", "Hosts reporting", "Tokens and cost by user",
                    "Hook and gate decision latency"):
