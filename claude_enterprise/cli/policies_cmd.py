@@ -22,9 +22,9 @@ from typing import Annotated
 import typer
 
 from claude_enterprise import paths
-from claude_enterprise.config import ConfigError, managed_dir_trusted
+from claude_enterprise.config import managed_dir_trusted
 from claude_enterprise.constants import Exit as exitcodes
-from claude_enterprise.profiles import Profile, ProfileError, compiled, get_profile, load_catalog
+from claude_enterprise.profiles import Profile, compiled, get_profile, load_catalog
 from claude_enterprise.profiles.validate import CheckedDirectory, check_directory, run_examples
 
 from .runner import new_app, run_app
@@ -140,11 +140,4 @@ def _managed_settings() -> int:
 
 def main(args: list[str]) -> int:
     """`claude-enterprise policies ...` → exit code; a bad profile file is one line and exit 2."""
-    try:
-        return run_app(app, args, "claude-enterprise policies")
-    except (ProfileError, ConfigError) as exc:
-        _error(str(exc))
-        return exitcodes.CONFIG_ERROR
-    except OSError as exc:  # an unwritable directory: one line, never a traceback
-        _error(f"{exc.filename or ''}: {exc.strerror or exc}")
-        return exitcodes.CONFIG_ERROR
+    return run_app(app, args, "claude-enterprise policies")  # a bad file or directory: one line (run_app)

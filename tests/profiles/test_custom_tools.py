@@ -121,4 +121,5 @@ def test_compile_of_a_missing_directory_is_one_line_and_exit_2(tmp_path: Path) -
     result = subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "policies", "compile",
                              str(tmp_path / "missing")], capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip() == f"claude-enterprise: {tmp_path / 'missing'}: not a directory of profile files"
+    missing = tmp_path / "missing"
+    assert result.stderr.strip() == f"claude-enterprise policies: {missing}: not a directory of profile files"
