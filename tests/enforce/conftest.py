@@ -24,13 +24,16 @@ _SCRUB = ("CLAUDE_ENTERPRISE_PROFILE", "CLAUDE_CODE_MONITORING_TOKEN",
 
 @pytest.fixture
 def enforce_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """This process's and the clients' environment: private HOME, config, state and Claude config dirs, and
-    an enterprise config whose ceiling is `elevated` so every bundled profile can be requested."""
+    """This process's and the clients' environment: private HOME, config, state, Claude config and temporary
+    dirs (claude leaves its own files in TMPDIR: not the shared /tmp), and an enterprise config whose ceiling
+    is `elevated` so every bundled profile can be requested."""
     home = tmp_path / "home"
     config = tmp_path / "enterprise-config.json"
     config.write_text(json.dumps({"security_profile": "elevated"}))
     (home / ".claude" / "shell-snapshots").mkdir(parents=True, mode=0o700)
+    (tmp_path / "tmp").mkdir(exist_ok=True)
     values = {
+        "TMPDIR": str(tmp_path / "tmp"),
         "HOME": str(home),
         "CLAUDE_CONFIG_DIR": str(home / ".claude"),
         "XDG_CONFIG_HOME": str(home / ".config"),

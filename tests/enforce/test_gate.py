@@ -27,6 +27,11 @@ def snapshot(enforce_env: dict[str, str]) -> str:
     return str(path)
 
 
+def wrap(command: str, snapshot: str) -> str:
+    """Claude Code's wrapping, its `pwd -P` file beside the snapshot (this test's own dir, not shared /tmp)."""
+    return claude_wrap(command, snapshot, str(Path(snapshot).with_name("claude-1a2b-cwd")))
+
+
 def run_gate(argv: list[str], wrapped: str | list[str], env: Mapping[str, str],
              cwd: Path) -> subprocess.CompletedProcess[str]:
     args = wrapped if isinstance(wrapped, list) else [wrapped]
@@ -58,7 +63,7 @@ def test_allowed_command_runs_with_its_exit_status(serve: Serve, enforce_env: di
 def test_the_gate_execs_the_shell_in_its_own_process(serve: Serve, enforce_env: dict[str, str], project: Path,
                                                       snapshot: str) -> None:
     server = serve("standard")
-    proc = subprocess.Popen([server.gate_path, claude_wrap("echo $$", snapshot)], env=enforce_env, cwd=project,
+    proc = subprocess.Popen([server.gate_path, wrap("echo $$", snapshot)], env=enforce_env, cwd=project,
                             stdout=subprocess.PIPE, text=True)
     out, _ = proc.communicate(timeout=60)
     assert out.strip() == str(proc.pid)
@@ -78,7 +83,7 @@ def test_denied_command_does_not_run(serve: Serve, enforce_env: dict[str, str], 
                                      tmp_path: Path, profile: str, command: str) -> None:
     marker = tmp_path / "marker"
     server = serve(profile)
-    result = run_gate([server.gate_path], claude_wrap(command.format(marker=marker), snapshot), enforce_env,
+    result = run_gate([server.gate_path], wrap(command.format(marker=marker), snapshot), enforce_env,
                       project)
     assert result.returncode == REFUSED and not marker.exists()
     assert result.stdout == "" and result.stderr.startswith("claude-enterprise: blocked [")
@@ -102,7 +107,7 @@ def test_tampered_wrapper_is_refused_even_under_elevated(serve: Serve, enforce_e
                                                           tamper: Callable[[str], str]) -> None:
     marker = tmp_path / "marker"
     server = serve("elevated")
-    wrapped = tamper(claude_wrap("echo fine", snapshot)).replace("{marker}", str(marker))
+    wrapped = tamper(wrap("echo fine", snapshot)).replace("{marker}", str(marker))
     result = run_gate([server.gate_path], wrapped, enforce_env, project)
     assert result.returncode == REFUSED and not marker.exists(), result.stderr
     assert "[gate.shape]" in result.stderr
@@ -115,7 +120,7 @@ def test_a_foreign_snapshot_is_refused(serve: Serve, enforce_env: dict[str, str]
     hostile.write_text(f"touch {marker}\n")
     hostile.chmod(0o600)
     server = serve("elevated")
-    result = run_gate([server.gate_path], claude_wrap("echo fine", str(hostile)), enforce_env, project)
+    result = run_gate([server.gate_path], wrap("echo fine", str(hostile)), enforce_env, project)
     assert result.returncode == REFUSED and not marker.exists()
     assert "[gate.snapshot]" in result.stderr
 
@@ -124,7 +129,7 @@ def test_a_tampered_snapshot_is_refused(serve: Serve, enforce_env: dict[str, str
                                         snapshot: str) -> None:
     os.chmod(snapshot, 0o666)
     server = serve("elevated")
-    result = run_gate([server.gate_path], claude_wrap("echo fine", snapshot), enforce_env, project)
+    result = run_gate([server.gate_path], wrap("echo fine", snapshot), enforce_env, project)
     assert result.returncode == REFUSED and "[gate.snapshot]" in result.stderr
 
 
@@ -144,7 +149,7 @@ def test_shell_startup_code_from_the_environment_is_not_run(serve: Serve, enforc
     startup = tmp_path / "startup.sh"
     startup.write_text(f"touch {marker}\n")
     env = {**enforce_env, "BASH_ENV": str(startup), "BASH_FUNC_echo%%": f"() {{ touch {marker}; }}"}
-    result = run_gate([serve("standard").gate_path], claude_wrap("echo ok", snapshot), env, project)
+    result = run_gate([serve("standard").gate_path], wrap("echo ok", snapshot), env, project)
     assert result.stdout == "ok\n" and not marker.exists()
 
 
