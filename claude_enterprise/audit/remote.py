@@ -163,7 +163,7 @@ def verify_stream(stream: str, events: list[tuple[int, str]]) -> StreamReport:
     return report
 
 
-def _streams(client: Any, log_group: str, prefix: str | None) -> Iterator[str]:
+def stream_names(client: Any, log_group: str, prefix: str | None) -> Iterator[str]:
     kwargs: dict[str, Any] = {"logGroupName": log_group}
     if prefix:
         kwargs["logStreamNamePrefix"] = prefix
@@ -177,7 +177,8 @@ def _streams(client: Any, log_group: str, prefix: str | None) -> Iterator[str]:
         kwargs["nextToken"] = token
 
 
-def _events(client: Any, log_group: str, stream: str) -> list[tuple[int, str]]:
+def stream_events(client: Any, log_group: str, stream: str) -> list[tuple[int, str]]:
+    """(timestamp, message) of every event in `stream`, oldest first."""
     events: list[tuple[int, str]] = []
     token: str | None = None
     while True:
@@ -201,8 +202,8 @@ def verify_remote(*, log_group: str, region: str, endpoint_url: str | None = Non
     report = RemoteReport(log_group)
     client = logs_client(region, endpoint_url)
     try:
-        for stream in _streams(client, log_group, stream_prefix):
-            report.streams.append(verify_stream(stream, _events(client, log_group, stream)))
+        for stream in stream_names(client, log_group, stream_prefix):
+            report.streams.append(verify_stream(stream, stream_events(client, log_group, stream)))
     except Exception as exc:  # botocore errors: access denied, no such group, unreachable
         code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
         report.error = f"{code or type(exc).__name__}: {exc}"

@@ -42,11 +42,11 @@ def _local_events(spool: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
 def _cloudwatch_tamper(client: Any, log_group: str) -> dict[str, str]:
     """Each host's tamper evidence: its streams' hash chains re-verified from CloudWatch Logs (a host shipping
     to several streams is as good as its worst one)."""
-    from claude_enterprise.audit.remote import _events, _streams, verify_stream
+    from claude_enterprise.audit.remote import stream_events, stream_names, verify_stream
 
     tamper: dict[str, str] = {}
-    for stream in _streams(client, log_group, None):
-        messages = _events(client, log_group, stream)
+    for stream in stream_names(client, log_group, None):
+        messages = stream_events(client, log_group, stream)
         result = verify_stream(stream, messages)
         status = "intact" if result.ok else f"BROKEN: {result.first_break.describe() if result.first_break else ''}"
         for _, message in messages:

@@ -7,6 +7,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from claude_enterprise.audit.remote import stream_events
+
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 
@@ -18,18 +20,8 @@ def free_port() -> int:
 
 
 def read_stream(client: Any, group: str, stream: str) -> list[str]:
-    """Every message in `stream`, oldest first."""
-    messages: list[str] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
-        if token:
-            kwargs["nextToken"] = token
-        page = client.get_log_events(**kwargs)
-        messages.extend(event["message"] for event in page["events"])
-        if not page["events"] or page.get("nextForwardToken") == token:
-            return messages
-        token = page["nextForwardToken"]
+    """Every message in `stream`, oldest first (read as `audit verify --remote` reads it)."""
+    return [message for _, message in stream_events(client, group, stream)]
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
