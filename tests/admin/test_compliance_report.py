@@ -14,7 +14,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -28,6 +27,7 @@ from claude_enterprise.audit.shipper import ship
 from claude_enterprise.audit.spool import iter_lines
 from tests.admin.conftest import REGION
 from tests.conftest import REPO_ROOT
+from tests.support.cli import CLI
 
 ALICE = AuditContext(session_id="s-a", profile="standard", user={"sub": "u-a", "email": "alice@example.com"},
                      host="laptop-a")
@@ -60,7 +60,7 @@ def fixture_trail(spool: Path) -> None:
 
 
 def admin_audit(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "audit", "--config",
+    return subprocess.run([*CLI, "admin", "audit", "--config",
                            str(config), *args], capture_output=True, text=True, timeout=120, cwd=config.parent,
                           env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})})
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from claude_enterprise.admin import configure as cfg
 from claude_enterprise.config import parse_config
+from tests.support.cli import CLI
 
 POOL = "us-east-1:0f0e1d2c-3b4a-5968-7a8b-9c0d1e2f3a4b"
 ROLE = "arn:aws:iam::123456789012:role/BedrockAccess"
@@ -19,8 +19,7 @@ PROVIDER = "cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC"
 
 def admin(args: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """The installed console script when present (as an administrator runs it), else the module."""
-    script = Path(sys.executable).parent / "claude-enterprise"
-    argv = [str(script)] if script.exists() else [sys.executable, "-m", "claude_enterprise.cli.entry"]
+    argv = CLI
     return subprocess.run([*argv, "admin", *args], input=stdin, capture_output=True, text=True, cwd=cwd,
                           timeout=60, check=False)
 

@@ -7,12 +7,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from claude_enterprise.audit import AuditContext, record
 from claude_enterprise.audit.shipper import ship
+from tests.support.cli import CLI
 
 REGION = "us-east-1"
 
@@ -41,7 +41,7 @@ def test_fleet_chargeback_from_logs_insights(tmp_path: Path, moto_url: str) -> N
     config.write_text(json.dumps({"audit_region": REGION, "audit_log_group": group, "audit_endpoint_url": moto_url}))
     month = next(json.loads(line) for line in next(laptops[0].glob("seg-*.jsonl")).read_text().splitlines())["ts"][:7]
     result = subprocess.run(
-        [sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", "--month", month, "--by", "team",
+        [*CLI, "admin", "chargeback", "--month", month, "--by", "team",
          "--format", "json", "--config", str(config)],
         capture_output=True, text=True, check=False, timeout=120, env=dict(os.environ))
     assert result.returncode == 0, result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from claude_enterprise.audit import AuditContext, record
 from claude_enterprise.cost.reconcile import month_period, service_family
+from tests.support.cli import CLI
 
 CTX = AuditContext(session_id="s1", profile="standard", user={"sub": "a", "email": "alice@example.com"},
                    tags={"team": "web"})
@@ -49,7 +49,7 @@ def test_reconcile_shows_the_drift_per_family(tmp_path: Path, moto_url: str) -> 
                                    ("Claude Opus 4.5 (Amazon Bedrock Edition)", "2.50"),
                                    ("Unrelated SaaS product", "99.00")], month)
     result = subprocess.run(
-        [sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", "--month", month, "--format",
+        [*CLI, "admin", "chargeback", "--month", month, "--format",
          "json", "--reconcile", "--spool-dir", str(spool)],
         capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ))
     assert result.returncode == 0, result.stderr
@@ -63,7 +63,7 @@ def test_reconcile_shows_the_drift_per_family(tmp_path: Path, moto_url: str) -> 
     assert rec["unpriced_models"] == ["claude-mystery-7"]
     # the same request again (same parameters): moto replays the result; markdown shows the section
     md = subprocess.run(
-        [sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", "--month", month,
+        [*CLI, "admin", "chargeback", "--month", month,
          "--reconcile", "--spool-dir", str(spool)],
         capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ))
     assert "## Reconciliation with Cost Explorer" in md.stdout
@@ -76,7 +76,7 @@ def test_reconcile_csv_is_the_comparison(tmp_path: Path, moto_url: str, fmt: str
     month = record("usage", CTX, spool_dir=spool, model="claude-opus-4-5", input_tokens=1, output_tokens=1,
                    cost_usd=3.0)["ts"][:7]
     out = subprocess.run(
-        [sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", "--month", month, "--format",
+        [*CLI, "admin", "chargeback", "--month", month, "--format",
          fmt, "--reconcile", "--spool-dir", str(spool)],
         capture_output=True, text=True, check=False, timeout=60, env=dict(os.environ))
     assert out.returncode == 0, out.stderr

@@ -11,6 +11,7 @@ from claude_enterprise.audit import AuditContext, record
 from claude_enterprise.audit.events import event_hash
 from claude_enterprise.audit.reader import verify
 from tests.audit.helpers import subprocess_env
+from tests.support.cli import CLI
 
 
 def trail(spool: Path, n: int = 6) -> Path:
@@ -129,8 +130,7 @@ def test_the_installed_command_exits_1_on_a_broken_chain(spool_dir: Path) -> Non
     lines = segment.read_text().splitlines(keepends=True)
     lines[3] = lines[3].replace('"decision":"deny"', '"decision":"allow"')
     rewrite(segment, lines)
-    script = Path(sys.executable).parent / "claude-enterprise"
-    argv = [str(script)] if script.exists() else [sys.executable, "-m", "claude_enterprise.cli.entry"]
+    argv = CLI
     result = subprocess.run([*argv, "audit", "verify", "--spool-dir", str(spool_dir)], capture_output=True,
                             text=True, env=subprocess_env(), timeout=60, check=False)
     assert result.returncode == 1 and "edited" in result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from claude_enterprise.launch.settings import managed_settings, managed_settings_findings
 from tests.audit.conftest import moto_url  # noqa: F401  (fixture)
 from tests.conftest import REPO_ROOT
+from tests.support.cli import CLI
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def env(claude_home, claude_bin, tmp_path) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", *args], env=env,
+    return subprocess.run([*CLI, *args], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -92,14 +92,20 @@ def test_bedrock_region_outside_allowed_list_fails(env, tmp_path):
     assert result.returncode == 0 and checks(result)["bedrock_region"]["status"] == "pass"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="managed settings count only when root-owned: needs root")
-def test_managed_settings_consistency(env, tmp_path):
-    target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
+def installed_programs(tmp_path: Path) -> Path:
+    """A bin dir holding an executable `claude-enterprise` and `claude-enterprise-gate`, as a package installs."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     for name in ("claude-enterprise", "claude-enterprise-gate"):
         (bindir / name).write_text("#!/bin/sh\n")
         (bindir / name).chmod(0o755)
+    return bindir
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="managed settings count only when root-owned: needs root")
+def test_managed_settings_consistency(env, tmp_path):
+    target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
+    bindir = installed_programs(tmp_path)
     target.write_text(json.dumps(managed_settings(str(bindir / "claude-enterprise"),
                                                   str(bindir / "claude-enterprise-gate"))))
     result = run(env, "--check-policy", "--json")
@@ -117,11 +123,7 @@ def test_managed_settings_consistency(env, tmp_path):
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: compares administrator-owned and user-owned files")
 def test_a_hook_or_gate_a_user_can_replace_is_not_compliant(env, tmp_path):
     target = Path(env["CLAUDE_ENTERPRISE_CLAUDE_MANAGED_SETTINGS"])
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    for name in ("claude-enterprise", "claude-enterprise-gate"):
-        (bindir / name).write_text("#!/bin/sh\n")
-        (bindir / name).chmod(0o755)
+    bindir = installed_programs(tmp_path)
     os.chown(bindir / "claude-enterprise-gate", 65534, 65534)  # the user's own copy: swappable for a no-op
     target.write_text(json.dumps(managed_settings(str(bindir / "claude-enterprise"),
                                                   str(bindir / "claude-enterprise-gate"))))

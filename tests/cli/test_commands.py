@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.support.cli import SCRIPT
 
-SCRIPT = Path(sys.executable).parent / "claude-enterprise"
 pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="the package is not installed (no console script)")
 
 # Every command and subcommand, each with an option that takes a value (given last, without it), if it has one.

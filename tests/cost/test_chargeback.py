@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from claude_enterprise.audit import AuditContext, record
 from claude_enterprise.audit.spool import list_segments
+from tests.support.cli import CLI
 
 ALICE = AuditContext(session_id="s1", profile="standard", user={"sub": "a", "email": "alice@example.com"},
                      tags={"team": "web", "department": "eng", "cost_center": "CC1"})
@@ -41,7 +41,7 @@ def spool(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", *args],
+    return subprocess.run([*CLI, "admin", "chargeback", *args],
                           capture_output=True, text=True, check=False, timeout=60)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from claude_enterprise.cost.ledger import TOKEN_KINDS, read_responses, transcript_files
+from tests.support.cli import CLI
 from tests.support.fake_model import FakeModel, Text, ToolUse
 from tests.support.launcher import audit_events, run_launcher
 
@@ -55,7 +55,7 @@ def test_usage_event_sums_equal_the_transcript(fake_model: FakeModel, launcher_e
     month = usage[0]["ts"][:7]
     trail = Path(launcher_env["CLAUDE_ENTERPRISE_STATE_DIR"]) / "audit"
     report = subprocess.run(
-        [sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "chargeback", "--month", month, "--by",
+        [*CLI, "admin", "chargeback", "--month", month, "--by",
          "profile", "--format", "json", "--spool-dir", str(trail)],
         capture_output=True, text=True, check=True, timeout=60)
     (row,) = json.loads(report.stdout)["rows"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import plistlib
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from claude_enterprise.launch.settings import managed_settings_findings
+from tests.support.cli import CLI
 
 CONTRACTOR = """\
 name: contractor
@@ -24,7 +24,7 @@ rank: 1
 def package(tmp: Path, config: dict | str, *extra: str) -> subprocess.CompletedProcess[str]:
     path = tmp / "enterprise-config.json"
     path.write_text(config if isinstance(config, str) else json.dumps(config))
-    return subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "package", "--config",
+    return subprocess.run([*CLI, "admin", "package", "--config",
                            str(path), "--out", str(tmp / "out"), *extra], capture_output=True, text=True)
 
 

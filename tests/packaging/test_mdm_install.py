@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from claude_enterprise.admin.mdm_scripts import INTUNE_PKG_DIR, MACOS_MANAGED, MACOS_PREFIX
+from tests.support.cli import CLI
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,7 +66,7 @@ def test_build_pkg_then_install_report_and_uninstall_with_jamf_and_intune(tmp_pa
     config = tmp_path / "enterprise-config.json"
     config.write_text(json.dumps({"security_profile": "restricted"}))
     bundle = tmp_path / "bundle"
-    subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "package", "--config", str(config),
+    subprocess.run([*CLI, "admin", "package", "--config", str(config),
                     "--out", str(bundle), "--org-id", "com.example"], check=True, capture_output=True)
     assert not (bundle / "macos/managed/profiles.d").exists()
     wheels = tmp_path / "wheel"

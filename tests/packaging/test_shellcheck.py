@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.packaging.tools import require
+from tests.support.cli import CLI
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,7 +47,7 @@ def test_project_scripts() -> None:
 def test_bundle_scripts(tmp_path: Path) -> None:
     config = tmp_path / "enterprise-config.json"
     config.write_text(json.dumps({"security_profile": "restricted"}))
-    subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "admin", "package", "--config", str(config),
+    subprocess.run([*CLI, "admin", "package", "--config", str(config),
                     "--out", str(tmp_path / "out")], check=True, capture_output=True)
     scripts = shell_scripts(tmp_path / "out")
     assert {p.relative_to(tmp_path / "out").as_posix() for p in scripts} == {

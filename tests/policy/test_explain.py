@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli import CLI
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ def _explain(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         PYTHONPATH=str(REPO),
     )
     return subprocess.run(
-        [sys.executable, "-m", "claude_enterprise.cli.entry", "explain", *args],
+        [*CLI, "explain", *args],
         capture_output=True,
         text=True,
         env=env,

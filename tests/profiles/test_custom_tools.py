@@ -11,6 +11,7 @@ from claude_enterprise.cli import policies_cmd
 from claude_enterprise.paths import bundled_policies_dir
 from claude_enterprise.policy import PolicyContext, decide_shell
 from claude_enterprise.profiles import Profile, load_catalog
+from tests.support.cli import CLI
 
 BUNDLED = bundled_policies_dir() / "profiles"
 CTX = PolicyContext(project_dirs=("/proj",), home="/home/dev")
@@ -116,9 +117,8 @@ def test_show_prints_lifted_and_read_only_utilities(capsys: pytest.CaptureFixtur
 
 def test_compile_of_a_missing_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
     import subprocess
-    import sys
 
-    result = subprocess.run([sys.executable, "-m", "claude_enterprise.cli.entry", "policies", "compile",
+    result = subprocess.run([*CLI, "policies", "compile",
                              str(tmp_path / "missing")], capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     missing = tmp_path / "missing"
