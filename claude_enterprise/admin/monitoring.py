@@ -120,18 +120,13 @@ def _alarm(name: str, description: str, metric: str, threshold: float, *, period
     }
 
 
-def silent_fleet_threshold(config: EnterpriseConfig) -> int:
-    """Heartbeats the silent-fleet alarm expects per period: one per expected host. Hosts heartbeat only while
-    a session runs (and users may lengthen the interval), so counting one per interval would flap whenever
-    sessions are short; the config keeps the period at least one default heartbeat interval long."""
-    return config.alarm_expected_hosts
-
-
 def _alarms(config: EnterpriseConfig) -> dict[str, Any]:
     period = config.alarm_period_s
     minutes = f"{period // 60} minute{'s' if period != 60 else ''}"
     band = config.alarm_cost_band
-    silent = silent_fleet_threshold(config)
+    # One heartbeat per expected host per period: hosts heartbeat only while a session runs (and users may
+    # lengthen the interval), so one per interval would flap; the config keeps the period >= one interval.
+    silent = config.alarm_expected_hosts
     return {
         "AlarmPolicyViolationSpike": _alarm(
             "policy-violation-spike", f"{config.alarm_violation_threshold}+ policy violations (violations and "

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from claude_enterprise.admin.deploy import deploy
-from claude_enterprise.admin.monitoring import dashboard_body, silent_fleet_threshold
+from claude_enterprise.admin.monitoring import dashboard_body
 from claude_enterprise.admin.templates import render_template
 from claude_enterprise.config import ConfigError, EnterpriseConfig, parse_config
 from tests.admin.conftest import REGION
@@ -88,7 +88,6 @@ def test_the_defaults_are_the_documented_alarms() -> None:
     assert alarms["AlarmPolicyViolationSpike"]["Period"] == 300
     # at least one heartbeat per expected host per period (hosts heartbeat only while a session runs)
     assert (alarms["AlarmSilentFleet"]["Period"], alarms["AlarmSilentFleet"]["Threshold"]) == (3600, 1)
-    assert silent_fleet_threshold(EnterpriseConfig(alarm_expected_hosts=3, alarm_silent_period_s=7200)) == 3
 
 
 def test_configured_alarms_deploy_on_moto_with_their_thresholds() -> None:
